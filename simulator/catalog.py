@@ -1,0 +1,209 @@
+"""Loads rubrics, question banks, loop presets and prompts from disk.
+
+Layout (under the rubrics directory):
+    <round>/rubric.yaml               the round kind's rubric
+    <round>/questions/<slug>.yaml     one question (coding problems too) per file
+    loops/<id>.yaml                   loop presets
+
+A malformed file raises CatalogError with one line that names the file and the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from simulator.models import ROUND_KINDS, LoopPreset, Question, Rubric
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class CatalogError(Exception):
+    """A catalog file is missing or malformed; str() is one line naming the file and line."""
+
+
+def data_dir(name: str) -> Path:
+    """`rubrics` or `prompts`: inside the installed wheel, or at the top of a source checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_data" / name, package.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise CatalogError(f"cannot find the {name}/ directory next to {package}")
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+def _line_of(node: yaml.Node, loc: Iterable[Any]) -> int:
+    """The 1-based line of the YAML node at a pydantic error location (as deep as it exists)."""
+    line = node.start_mark.line
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                match = next((k for k, _ in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            match = node.value[key]
+        else:
+            match = None
+        if match is None:
+            break
+        node = match
+        line = node.start_mark.line
+    return line + 1
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(path: Path, model: type[M], **extra: Any) -> M:
+    """Parse one YAML file into `model`; errors name the file and the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CatalogError(f"{path}: cannot read: {err}") from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise CatalogError(f"{where}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}:1: expected a mapping of fields")
+    try:
+        return model.model_validate({**extra, **data})
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = [part for part in first["loc"]]
+        line = _line_of(node, loc) if node is not None else 1
+        dotted = ".".join(str(p) for p in loc) or "(file)"
+        raise CatalogError(f"{path}:{line}: {dotted}: {first['msg']}") from None
+
+
+# ---------------------------------------------------------------- signals
+
+
+def compile_signal(signal: str) -> list[re.Pattern[str]]:
+    """Compile one signal: parts joined by " & " must all match in one sentence."""
+    return [
+        re.compile(rf"(?<![A-Za-z0-9])(?:{part.strip()})", re.IGNORECASE)
+        for part in signal.split(" & ")
+        if part.strip()
+    ]
+
+
+def _check_signals(path: Path, node: yaml.Node, where: list[Any], signals: list[str]) -> None:
+    for index, signal in enumerate(signals):
+        try:
+            compile_signal(signal)
+        except re.error as err:
+            line = _line_of(node, [*where, index])
+            raise CatalogError(f"{path}:{line}: bad signal {signal!r}: {err}") from None
+
+
+# ---------------------------------------------------------------- the catalog
+
+
+@dataclass
+class Catalog:
+    root: Path
+    rubrics: dict[str, Rubric] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+    loops: dict[str, LoopPreset] = field(default_factory=dict)
+
+    def questions_for(self, round_kind: str) -> list[Question]:
+        return [q for q in self.questions.values() if q.round == round_kind]
+
+    def question(self, question_id: str) -> Question:
+        if question_id in self.questions:
+            return self.questions[question_id]
+        raise KeyError(question_id)
+
+    def rubric(self, round_kind: str) -> Rubric:
+        return self.rubrics[round_kind]
+
+
+def _validate_question(path: Path, question: Question, rubric: Rubric | None) -> None:
+    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+    criteria = {c.id for c in rubric.criteria} if rubric else set()
+    point_ids = [kp.id for kp in question.key_points]
+    if len(set(point_ids)) != len(point_ids):
+        raise CatalogError(f"{path}:1: key_points: duplicate key point id")
+    sections = (
+        ("key_points", question.key_points),
+        ("probes", question.probes),
+        ("misconceptions", question.misconceptions),
+    )
+    for section, items in sections:
+        for index, item in enumerate(items):
+            if rubric and item.criterion not in criteria:
+                line = _line_of(node, [section, index, "criterion"])
+                raise CatalogError(
+                    f"{path}:{line}: {section}.{index}.criterion: {item.criterion!r} is not a "
+                    f"criterion of the {question.round} rubric ({', '.join(sorted(criteria))})"
+                )
+            if hasattr(item, "signals"):
+                _check_signals(path, node, [section, index, "signals"], item.signals)
+            after = getattr(item, "after", None)
+            if after and after not in point_ids:
+                line = _line_of(node, [section, index, "after"])
+                raise CatalogError(f"{path}:{line}: probes.{index}.after: no key point {after!r}")
+
+
+def load_catalog(root: Path | None = None) -> Catalog:
+    root = root or data_dir("rubrics")
+    catalog = Catalog(root=root)
+    for round_kind in ROUND_KINDS:
+        rubric_path = root / round_kind / "rubric.yaml"
+        if rubric_path.exists():
+            rubric = load_model(rubric_path, Rubric)
+            if rubric.round != round_kind:
+                raise CatalogError(f"{rubric_path}:1: round: {rubric.round!r} in {round_kind}/")
+            node = yaml.compose(rubric_path.read_text(encoding="utf-8"), Loader=_Loader)
+            for index, criterion in enumerate(rubric.criteria):
+                _check_signals(rubric_path, node, ["criteria", index, "signals"], criterion.signals)
+            catalog.rubrics[round_kind] = rubric
+        for path in sorted((root / round_kind / "questions").glob("*.yaml")):
+            expected_id = f"{round_kind}/{path.stem}"
+            question = load_model(path, Question, id=expected_id, round=round_kind)
+            if question.id != expected_id or question.round != round_kind:
+                raise CatalogError(f"{path}:1: id: must be {expected_id!r} (the file's place)")
+            _validate_question(path, question, catalog.rubrics.get(round_kind))
+            catalog.questions[question.id] = question
+    for path in sorted((root / "loops").glob("*.yaml")):
+        loop = load_model(path, LoopPreset, id=path.stem)
+        if loop.id != path.stem:
+            raise CatalogError(f"{path}:1: id: must be {path.stem!r} (the file's name)")
+        for index, loop_round in enumerate(loop.rounds):
+            if loop_round.question and loop_round.question not in catalog.questions:
+                raise CatalogError(f"{path}: rounds.{index}.question: no question {loop_round.question!r}")
+        catalog.loops[loop.id] = loop
+    return catalog
+
+
+@cache
+def default_catalog() -> Catalog:
+    return load_catalog()
+
+
+if __name__ == "__main__":  # python -m simulator.catalog: validate and count
+    import sys
+
+    try:
+        found = load_catalog(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
+    except CatalogError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for kind in ROUND_KINDS:
+        print(f"{kind:24} rubric={'yes' if kind in found.rubrics else 'NO '} "
+              f"questions={len(found.questions_for(kind))}")
+    print(f"loops: {', '.join(found.loops) or 'none'}")
