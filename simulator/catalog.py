@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from simulator.models import ROUND_KINDS, LoopPreset, Question, Rubric
+from simulator.models import ROUND_KINDS, LoopPreset, Question, Rubric, StudyGuide
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -119,6 +119,7 @@ class Catalog:
     rubrics: dict[str, Rubric] = field(default_factory=dict)
     questions: dict[str, Question] = field(default_factory=dict)
     loops: dict[str, LoopPreset] = field(default_factory=dict)
+    guides: dict[str, StudyGuide] = field(default_factory=dict)
 
     def questions_for(self, round_kind: str) -> list[Question]:
         return [q for q in self.questions.values() if q.round == round_kind]
@@ -172,6 +173,9 @@ def load_catalog(root: Path | None = None) -> Catalog:
             for index, criterion in enumerate(rubric.criteria):
                 _check_signals(rubric_path, node, ["criteria", index, "signals"], criterion.signals)
             catalog.rubrics[round_kind] = rubric
+        guide_path = root / round_kind / "study.yaml"
+        if guide_path.exists():
+            catalog.guides[round_kind] = load_model(guide_path, StudyGuide, round=round_kind)
         for path in sorted((root / round_kind / "questions").glob("*.yaml")):
             expected_id = f"{round_kind}/{path.stem}"
             question = load_model(path, Question, id=expected_id, round=round_kind)

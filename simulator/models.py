@@ -169,6 +169,21 @@ class Question(Strict):
         return self.id.split("/", 1)[-1]
 
 
+class StudyItem(Strict):
+    topic: str
+    criteria: list[str] = Field(min_length=1)
+    """The rubric criteria this topic strengthens: a weak score on one points here."""
+    why: str
+    resources: list[str] = Field(min_length=1)
+    """Public material by name (book chapter, course lecture, article), with a URL where stable."""
+
+
+class StudyGuide(Strict):
+    round: RoundKind
+    summary: str
+    items: list[StudyItem] = Field(min_length=3)
+
+
 class Persona(BaseModel):
     field: str = "machine learning"
     seniority: str = "senior"
