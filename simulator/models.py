@@ -233,6 +233,10 @@ class Turn(BaseModel):
     """Seconds since the round started, by the engine's clock."""
     criterion: str | None = None
     """For a probe: the rubric criterion it is after."""
+    tests_passed: int | None = None
+    tests_total: int | None = None
+    """For submitted code: the hidden tests it passed."""
+    test_summary: str | None = None
 
 
 class CriterionScore(BaseModel):

@@ -1,0 +1,160 @@
+"""What an answer shows: the key points it makes, the mistakes it makes, and whether it is an
+answer at all (empty, gibberish, a buzzword list, the question restated, another question's
+answer, or text aimed at the grader).
+
+Shared by the offline interviewer (what to probe next) and every grader (flags, evidence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from simulator.analysis import arithmetic
+from simulator.analysis.injection import injection_sentences
+from simulator.analysis.text import (
+    Sentence,
+    content_stems,
+    function_word_ratio,
+    looks_like_a_word,
+    sentences,
+    words,
+)
+from simulator.catalog import compile_signal
+from simulator.models import KeyPoint, Misconception, Question, Rubric
+
+FLAG_INJECTION = "injection_attempt"
+NON_ANSWER_FLAGS = ("empty", "too_short", "gibberish", "buzzword_list", "restated_question", "off_topic")
+
+
+@cache
+def _compiled(signal: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(compile_signal(signal))
+
+
+def first_match(signals: list[str], candidates: list[Sentence]) -> Sentence | None:
+    """The first sentence in which one of the signals matches (all of its parts)."""
+    for signal in signals:
+        parts = _compiled(signal)
+        for sentence in candidates:
+            if all(p.search(sentence.text) for p in parts):
+                return sentence
+    return None
+
+
+def count_matches(signals: list[str], candidates: list[Sentence]) -> list[Sentence]:
+    """One evidence sentence for each signal that matches somewhere."""
+    found: list[Sentence] = []
+    for signal in signals:
+        hit = first_match([signal], candidates)
+        if hit and hit not in found:
+            found.append(hit)
+    return found
+
+
+@dataclass
+class Analysis:
+    text: str
+    sentences: list[Sentence]
+    """The answer's sentences, less any aimed at the grader."""
+    tokens: list[str]
+    flags: list[str] = field(default_factory=list)
+    covered: dict[str, Sentence] = field(default_factory=dict)
+    """Key point id -> the sentence that makes it."""
+    mistakes: list[tuple[Misconception, Sentence]] = field(default_factory=list)
+    arithmetic: list[arithmetic.ArithmeticError_] = field(default_factory=list)
+    generic: dict[str, list[Sentence]] = field(default_factory=dict)
+    """Criterion id -> sentences matching the rubric's generic signals for it."""
+
+    @property
+    def non_answer(self) -> bool:
+        return any(flag in NON_ANSWER_FLAGS for flag in self.flags)
+
+    def covered_points(self, points: list[KeyPoint]) -> list[KeyPoint]:
+        return [kp for kp in points if kp.id in self.covered]
+
+
+def _is_gibberish(tokens: list[str]) -> bool:
+    alpha = [t for t in tokens if t[:1].isalpha()]
+    if not alpha:
+        return bool(tokens)
+    odd = sum(not looks_like_a_word(t) for t in alpha)
+    return odd / len(alpha) >= 0.25 or (len(alpha) >= 6 and function_word_ratio(tokens) < 0.08
+                                         and odd / len(alpha) >= 0.15)
+
+
+def _is_buzzword_list(text: str, tokens: list[str], found: list[Sentence]) -> bool:
+    """A run of terms with no sentences around them: few function words, few verbs of reasoning."""
+    if len(tokens) < 12:
+        return False
+    ratio = function_word_ratio(tokens)
+    longest = max((len(words(s.text)) for s in found), default=0)
+    return ratio < 0.12 or (ratio < 0.2 and longest >= 25 and text.count(".") <= 1)
+
+
+def _restates(question_text: str, tokens_stems: list[str]) -> bool:
+    asked = set(content_stems(question_text))
+    novel = {s for s in tokens_stems if s not in asked}
+    return len(novel) < 8
+
+
+def analyze(
+    text: str,
+    rubric: Rubric,
+    question: Question | None = None,
+    question_text: str | None = None,
+    siblings: list[Question] | None = None,
+) -> Analysis:
+    """Read one answer (or all of a candidate's answers joined) against the question and rubric."""
+    found = sentences(text)
+    injected = injection_sentences(found)
+    kept = [s for s in found if s not in injected]
+    kept_text = " ".join(s.text for s in kept)
+    tokens = words(kept_text)
+    result = Analysis(text=text, sentences=kept, tokens=tokens)
+    if injected:
+        result.flags.append(FLAG_INJECTION)
+
+    if question is not None:
+        for kp in question.key_points:
+            hit = first_match(kp.signals, kept)
+            if hit:
+                result.covered[kp.id] = hit
+        for mistake in question.misconceptions:
+            hit = first_match(mistake.signals, kept)
+            if hit:
+                result.mistakes.append((mistake, hit))
+    for criterion in rubric.criteria:
+        result.generic[criterion.id] = count_matches(criterion.signals, kept)
+    result.arithmetic = arithmetic.check(kept)
+
+    asked = question_text or (f"{question.title}. {question.prompt}" if question else "")
+    stems = content_stems(kept_text)
+    if not tokens:
+        result.flags.append("empty")
+    elif len(tokens) < 12 or len(set(stems)) < 6:
+        result.flags.append("too_short")
+    elif _is_gibberish(tokens):
+        result.flags.append("gibberish")
+    elif _is_buzzword_list(kept_text, tokens, kept):
+        result.flags.append("buzzword_list")
+    elif asked and _restates(asked, stems) and len(result.covered) <= 1:
+        result.flags.append("restated_question")
+    elif question is not None and siblings and _off_topic(result, question, siblings):
+        result.flags.append("off_topic")
+    return result
+
+
+def _off_topic(result: Analysis, question: Question, siblings: list[Question]) -> bool:
+    """Another question of the bank is answered far better than the one asked."""
+    own = len(result.covered)
+    if own >= 3:
+        return False
+    best = 0
+    for other in siblings:
+        if other.id == question.id:
+            continue
+        hits = sum(first_match(kp.signals, result.sentences) is not None for kp in other.key_points)
+        best = max(best, hits)
+    return best >= own + 3

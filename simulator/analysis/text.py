@@ -1,0 +1,117 @@
+"""Plain-text helpers: sentences with their spans (for verbatim quotes), words, function words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*%?")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+
+FUNCTION_WORDS = frozenset(
+    """a an the and or but if then so because since as than that this these those there here
+    of to in on at by for with from into onto over under about after before between through during
+    without within across against per via is are was were be been being am do does did done have has
+    had having will would can could should shall may might must it its it's i i'm i'd i've me my mine
+    we we're we'd our ours you your yours he she him her his they them their theirs who whom whose
+    which what when where why how not no nor all any each every some many much more most other such
+    only own same too very just also still even both either neither one first then once while until
+    up down out off again further whether like let let's get got make made use used need needs""".split()
+)
+
+# Words that carry no topic: function words plus the verbs and fillers of any answer.
+STOP_WORDS = FUNCTION_WORDS | frozenset(
+    """think thing things really basically actually kind sort pretty lot lots way ways something
+    well yeah ok okay so say said go going want wanted good great bit just maybe probably sure
+    would could should might will can approach question design system answer explain talk""".split()
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int
+    end: int
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split into sentences (and lines), keeping offsets so quotes stay verbatim."""
+    out: list[Sentence] = []
+    position = 0
+    for match in _SENTENCE_END.finditer(text):
+        _append(out, text, position, match.start())
+        position = match.end()
+    _append(out, text, position, len(text))
+    return out
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        offset = start + chunk.index(stripped)
+        out.append(Sentence(stripped, offset, offset + len(stripped)))
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().strip("'’") for w in WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match 'caching' with 'cache' and 'partitions' with 'partition'."""
+    word = word.lower()
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)][:7]
+    return word[:7]
+
+
+def content_stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 2 and not w[0].isdigit()]
+
+
+def function_word_ratio(tokens: list[str]) -> float:
+    alpha = [t for t in tokens if t[:1].isalpha()]
+    if not alpha:
+        return 0.0
+    return sum(t in FUNCTION_WORDS for t in alpha) / len(alpha)
+
+
+def quote(text: str, limit: int = 220) -> str:
+    """A verbatim piece of `text` no longer than `limit`, cut at a word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return cut[: space if space > limit // 2 else limit].rstrip(" ,;:")
+
+
+@cache
+def english_trigrams() -> frozenset[str]:
+    """Letter trigrams of ordinary English, learnt from the shipped catalog text."""
+    from simulator.catalog import data_dir
+
+    grams: set[str] = set()
+    for path in data_dir("rubrics").rglob("*.yaml"):
+        for word in words(path.read_text(encoding="utf-8", errors="replace")):
+            padded = f"^{word}$"
+            grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    for word in FUNCTION_WORDS | STOP_WORDS:
+        padded = f"^{word}$"
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return frozenset(grams)
+
+
+def looks_like_a_word(word: str) -> bool:
+    """False for keyboard mash: runs of one letter, no vowels, letter triples English never has."""
+    word = word.lower()
+    if not word.isalpha() or len(word) <= 2:
+        return True
+    if re.search(r"(.)\1\1", word) or not re.search(r"[aeiouy]", word):
+        return False
+    padded = f"^{word}$"
+    grams = [padded[i : i + 3] for i in range(len(padded) - 2)]
+    known = english_trigrams()
+    unknown = sum(g not in known for g in grams)
+    return unknown <= max(1, len(grams) // 4)

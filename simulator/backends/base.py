@@ -1,0 +1,78 @@
+"""The Interviewer protocol every backend implements, and what the engine hands it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from simulator.catalog import Catalog
+from simulator.models import (
+    CandidateProfile,
+    Debrief,
+    LoopPreset,
+    Persona,
+    Question,
+    RoundRecord,
+    Rubric,
+    Scorecard,
+    TurnKind,
+)
+
+TokenSink = Callable[[str], None]
+
+
+class BackendError(Exception):
+    """The backend could not produce a reply; str() is one line for the candidate."""
+
+
+class InterviewerReply(BaseModel):
+    text: str
+    kind: TurnKind
+    criterion: str | None = None
+
+
+@dataclass
+class RoundContext:
+    """Everything a backend may look at to take its next turn or grade a round."""
+
+    catalog: Catalog
+    rubric: Rubric
+    question: Question | None
+    record: RoundRecord
+    profile: CandidateProfile = field(default_factory=CandidateProfile)
+    persona: Persona = field(default_factory=Persona)
+    seconds_left: float = float("inf")
+    must_close: bool = False
+    """Time or turns are up: the next turn is the closing one."""
+
+    @property
+    def question_text(self) -> str:
+        return self.record.question_prompt
+
+    def graded_answers(self) -> str:
+        """The candidate's words that are graded: every answer before the closing turn."""
+        out: list[str] = []
+        for turn in self.record.turns:
+            if turn.role == "interviewer" and turn.kind == "closing":
+                break
+            if turn.role == "candidate":
+                out.append(turn.text)
+        return "\n\n".join(out)
+
+
+class Interviewer(Protocol):
+    name: str
+    model: str | None
+
+    async def reply(self, ctx: RoundContext, on_token: TokenSink | None = None) -> InterviewerReply:
+        """The next interviewer turn: the opening question, a follow-up, or the closing."""
+        ...
+
+    async def grade(self, ctx: RoundContext) -> Scorecard:
+        ...
+
+    async def debrief(self, loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debrief:
+        ...

@@ -1,0 +1,230 @@
+"""The offline grader: scores each rubric criterion from the key points an answer makes, the
+mistakes it makes and, for behavioral rounds, how the story is told.
+
+It judges substance, not length: a criterion rises only with key points made in the
+candidate's own sentences, falls with each mistake, and a non-answer (empty, gibberish, a
+buzzword list, the question restated, another question's answer) scores 1 everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+from simulator.analysis.evidence import NON_ANSWER_FLAGS, Analysis, analyze
+from simulator.analysis.text import quote
+from simulator.catalog import Catalog
+from simulator.models import (
+    CriterionScore,
+    KeyPoint,
+    Question,
+    Rubric,
+    Scorecard,
+    StudyGuide,
+    decision_for,
+)
+
+GRADER_NAME = "offline"
+_ARITHMETIC_CRITERIA = ("estimation", "correctness", "serving", "mechanism", "evidence")
+_NON_ANSWER_REASON = {
+    "empty": "There is no answer to grade.",
+    "too_short": "The answer is too short to show anything: it needs a worked explanation.",
+    "gibberish": "The answer is not readable text.",
+    "buzzword_list": "A list of terms with no reasoning is not an answer: explain how and why.",
+    "restated_question": "The answer restates the question without answering it.",
+    "off_topic": "The answer addresses a different question from the one asked.",
+}
+
+
+def level_from_coverage(points: list[KeyPoint], covered: list[KeyPoint], generic_hits: int) -> int:
+    """Map the key points made on one criterion to a level.
+
+    All core points and an advanced one make a 4; about half make a 3; one point, or only
+    the rubric's generic vocabulary, makes a 2; nothing makes a 1.
+    """
+    if not points:
+        return 1 if generic_hits == 0 else min(3, 1 + generic_hits)
+    if not covered:
+        return 2 if generic_hits >= 2 else 1
+    core = [kp for kp in points if kp.depth == "core"]
+    advanced = [kp for kp in points if kp.depth == "advanced"]
+    core_made = sum(kp in covered for kp in core) / len(core) if core else 1.0
+    advanced_made = any(kp in covered for kp in advanced)
+    share = len(covered) / len(points)
+    if share >= 0.75 and (advanced_made or not advanced) or core_made == 1.0 and advanced_made:
+        return 4
+    if share >= 0.45 or core_made >= 0.5 and advanced_made:
+        return 3
+    return 2
+
+
+# ------------------------------------------------------------------ how a story is told (STAR)
+
+_I_ACTION = re.compile(
+    r"\bI\s+(?!would\b|'d\b|’d\b|will\b|think\b|believe\b|guess\b|feel\b|mean\b|try\b|always\b|usually\b)"
+    r"(?:\w+ly\s+)?\w+(?:ed|t|ew|ote|ok|ent|ade|ld|an|ave|ought|orked|ot|et|id|uilt|ut)\b",
+)
+_WE = re.compile(r"\bwe\b", re.IGNORECASE)
+_HYPOTHETICAL = re.compile(
+    r"\b(I would|I'd|I’d|I will|I'll|I usually|I typically|I generally|I always|I try to|"
+    r"in general|generally|typically|usually|you should|one should|it's important to)\b",
+    re.IGNORECASE,
+)
+
+
+def star_caps(text: str) -> dict[str, int]:
+    """Caps for behavioral criteria when the story is hypothetical or never says what 'I' did."""
+    caps: dict[str, int] = {}
+    i_actions = len(_I_ACTION.findall(text))
+    we = len(_WE.findall(text))
+    hypothetical = len(_HYPOTHETICAL.findall(text))
+    if i_actions < 3 and hypothetical >= 3:
+        caps.update(situation=2, actions=2, result=2)
+    if we >= 2 * max(i_actions, 1) and i_actions < 4:
+        caps["actions"] = min(caps.get("actions", 4), 2)
+        caps["relevance"] = min(caps.get("relevance", 4), 3)
+    return caps
+
+
+# ------------------------------------------------------------------ scorecard
+
+
+def _feedback(made: list[KeyPoint], missing: list[KeyPoint], notes: list[str]) -> str:
+    parts = []
+    if made:
+        parts.append("Made: " + "; ".join(kp.text.rstrip(".") for kp in made[:3]) + ".")
+    if missing:
+        parts.append("Missing: " + "; ".join(kp.text.rstrip(".") for kp in missing[:2]) + ".")
+    parts.extend(notes)
+    return " ".join(parts) or "No evidence of this criterion in the answer."
+
+
+def grade_analysis(
+    analysis: Analysis,
+    rubric: Rubric,
+    question: Question | None,
+    guide: StudyGuide | None = None,
+    correctness: float | None = None,
+) -> Scorecard:
+    """Turn an analysis into a scorecard. `correctness` is the share of hidden tests passed."""
+    non_answer = [f for f in analysis.flags if f in NON_ANSWER_FLAGS]
+    caps = star_caps(analysis.text) if rubric.round == "behavioral" and not non_answer else {}
+    points = question.key_points if question else []
+    scores: list[CriterionScore] = []
+    for criterion in rubric.criteria:
+        own = [kp for kp in points if kp.criterion == criterion.id]
+        made = analysis.covered_points(own)
+        generic = analysis.generic.get(criterion.id, [])
+        evidence = [analysis.covered[kp.id] for kp in made] or generic[:2]
+        notes: list[str] = []
+        if non_answer:
+            level = 1
+            notes.append(_NON_ANSWER_REASON[non_answer[0]])
+            evidence = []
+        elif criterion.id == "correctness" and correctness is not None:
+            level = 4 if correctness >= 1 else 3 if correctness >= 0.75 else 2 if correctness >= 0.4 else 1
+            notes.append(f"{correctness:.0%} of the hidden tests passed.")
+        else:
+            level = level_from_coverage(own, made, len(generic))
+        if not non_answer:
+            for mistake, sentence in analysis.mistakes:
+                if mistake.criterion == criterion.id:
+                    level = max(1, min(level - 1, 2))
+                    notes.append(f'Mistake: "{quote(sentence.text, 120)}" — {mistake.correction}')
+                    evidence.append(sentence)
+            if criterion.id == _arithmetic_criterion(rubric):
+                for error in analysis.arithmetic:
+                    level = max(1, min(level - 1, 2))
+                    notes.append(f'Check the arithmetic: "{error.claim}" — {error.correct}.')
+                    evidence.append(error.sentence)
+            if criterion.id in caps and level > caps[criterion.id]:
+                level = caps[criterion.id]
+                notes.append(_CAP_REASON[criterion.id])
+        missing = [kp for kp in own if kp not in made]
+        quotes = list(dict.fromkeys(quote(s.text) for s in evidence))[:3]
+        scores.append(CriterionScore(
+            id=criterion.id, name=criterion.name, score=level, evidence=quotes,
+            feedback=_feedback(made, missing, notes) if not non_answer else " ".join(notes),
+        ))
+    weights = {c.id: c.weight for c in rubric.criteria}
+    overall = round(sum(s.score * weights[s.id] for s in scores) / sum(weights.values()), 2)
+    flags = list(dict.fromkeys(analysis.flags))
+    if analysis.mistakes or analysis.arithmetic:
+        flags.append("technical_error")
+    return Scorecard(
+        round=rubric.round,
+        question_id=question.id if question else None,
+        grader=GRADER_NAME,
+        overall=overall,
+        decision=decision_for(overall),
+        criteria=scores,
+        flags=flags,
+        strengths=_strengths(scores, points, analysis),
+        improvements=_improvements(scores, rubric, points, analysis, guide),
+    )
+
+
+_CAP_REASON = {
+    "situation": "The story is told as what you would do, not what happened: give one real situation.",
+    "actions": "Say what you did yourself: the story is told as 'we' or as what you would do.",
+    "result": "A hypothetical story has no result: say what actually happened.",
+    "relevance": "It is hard to see your own part in the story.",
+}
+
+
+def _arithmetic_criterion(rubric: Rubric) -> str | None:
+    ids = [c.id for c in rubric.criteria]
+    return next((c for c in _ARITHMETIC_CRITERIA if c in ids), ids[0] if ids else None)
+
+
+def _strengths(scores: list[CriterionScore], points: list[KeyPoint], analysis: Analysis) -> list[str]:
+    """The best criteria, each with the strongest point the candidate actually made."""
+    good = sorted((s for s in scores if s.score >= 3), key=lambda s: -s.score)
+    out = []
+    for score in good[:3]:
+        made = [kp for kp in points if kp.criterion == score.id and kp.id in analysis.covered]
+        made.sort(key=lambda kp: kp.depth != "advanced")
+        out.append(f"{score.name}: {made[0].text}" if made else f"{score.name}: {score.feedback}")
+    return out
+
+
+def _improvements(
+    scores: list[CriterionScore],
+    rubric: Rubric,
+    points: list[KeyPoint],
+    analysis: Analysis,
+    guide: StudyGuide | None,
+) -> list[str]:
+    weights = {c.id: c.weight for c in rubric.criteria}
+    weak = sorted((s for s in scores if s.score <= 2), key=lambda s: -(4 - s.score) * weights[s.id])
+    out: list[str] = []
+    for score in weak[:3]:
+        missing = [kp for kp in points if kp.criterion == score.id and kp.id not in analysis.covered]
+        advice = missing[0].text if missing else rubric.criterion(score.id).levels[3]
+        line = f"{score.name}: {advice}"
+        study = _study_pointer(guide, score.id)
+        if study:
+            line += f" (study: {study})"
+        out.append(line)
+    return out
+
+
+def _study_pointer(guide: StudyGuide | None, criterion_id: str) -> str | None:
+    if guide is None:
+        return None
+    for item in guide.items:
+        if criterion_id in item.criteria:
+            return f"{item.topic} — {item.resources[0]}"
+    return None
+
+
+def grade_text(
+    catalog: Catalog,
+    rubric: Rubric,
+    answer: str,
+    question: Question | None = None,
+    question_text: str | None = None,
+    correctness: float | None = None,
+) -> Scorecard:
+    siblings = catalog.questions_for(rubric.round)
+    analysis = analyze(answer, rubric, question, question_text, siblings)
+    return grade_analysis(analysis, rubric, question, catalog.guides.get(rubric.round), correctness)

@@ -1,0 +1,517 @@
+"""`onsite`: the TUI with no arguments, headless commands otherwise.
+
+Imports are deferred to the command that needs them, so `onsite --help` and the headless
+commands never load Textual or the OpenAI SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+
+class UsageError(Exception):
+    """Bad input: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not usage + message
+        print(f"onsite: error: {message} (see 'onsite --help')", file=sys.stderr)
+        raise SystemExit(2)
+
+
+ROUND_HELP = ("swe-coding, everyday-programming, system-design, ml-system-design, ai-coding, "
+              "research, research-presentation, behavioral")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="onsite",
+        description="Mock interviews for research positions. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version="onsite 0.1.0")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    def command(name: str, help_text: str, reports: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if reports:
+            p.add_argument("--json", action="store_true", help="print JSON instead of text")
+        return p
+
+    command("rounds", "round kinds with question counts")
+    p = command("questions", "question ids and titles of one round kind")
+    p.add_argument("round", metavar="ROUND", help=ROUND_HELP)
+    command("loops", "loop presets")
+
+    def backend_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--backend", choices=["offline", "openai"], help="interviewer backend")
+        p.add_argument("--model", help="model name for the openai backend")
+
+    def profile_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--cv", metavar="FILE", help="your CV (text or Markdown), for behavioral and research rounds")
+        p.add_argument("--persona", metavar="SPEC",
+                       help='interviewer persona, e.g. "field=computer vision, seniority=staff, style=skeptical" (remembered)')
+        p.add_argument("--specialization", help="your research area, e.g. 'computer vision' (remembered)")
+        p.add_argument("--answers", metavar="FILE",
+                       help="run headless: blocks separated by a line '---' answer the interviewer's turns")
+
+    p = command("practice", "practise one round")
+    p.add_argument("round", metavar="ROUND", help=ROUND_HELP)
+    p.add_argument("--question", metavar="ID", help="question id (default: one you have not seen)")
+    p.add_argument("--minutes", type=int, help="time budget in minutes")
+    p.add_argument("--talk", metavar="FILE", help="your talk (text/Markdown) for research-presentation")
+    profile_flags(p)
+    backend_flags(p)
+
+    p = command("loop", "run a mock onsite loop")
+    p.add_argument("preset", metavar="PRESET", help="a loop preset id (onsite loops) or a loop YAML file")
+    profile_flags(p)
+    backend_flags(p)
+
+    p = command("grade", "grade one answer")
+    p.add_argument("--round", required=True, metavar="ROUND", help=ROUND_HELP)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--question", metavar="ID")
+    group.add_argument("--question-text", metavar="TEXT")
+    p.add_argument("--answer", required=True, metavar="FILE", help="the answer ('-' for stdin)")
+    backend_flags(p)
+
+    p = command("review", "list sessions, or show one")
+    p.add_argument("session", nargs="?", metavar="SESSION_ID")
+    p = command("export", "export a session", reports=False)
+    p.add_argument("session", metavar="SESSION_ID")
+    p.add_argument("--format", choices=["md"], default="md")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p = command("resume", "continue an interrupted session")
+    p.add_argument("session", nargs="?", metavar="SESSION_ID")
+    p.add_argument("--answers", metavar="FILE", help="answer the remaining turns headless")
+    backend_flags(p)
+    p = command("prep", "what to study for a round kind")
+    p.add_argument("round", metavar="ROUND", help=ROUND_HELP)
+    return parser
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def _catalog():
+    from simulator.catalog import default_catalog
+
+    return default_catalog()
+
+
+def _round_kind(value: str) -> str:
+    from simulator.models import ROUND_KINDS
+
+    if value not in ROUND_KINDS:
+        raise UsageError(f"unknown round kind {value!r}; choose one of: {ROUND_HELP}")
+    return value
+
+
+def _read_text(path: str, what: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"{what} file not found: {path}")
+    try:
+        return file.read_bytes().decode("utf-8", errors="replace")
+    except OSError as err:
+        raise UsageError(f"cannot read {what} file {path}: {err.strerror}") from None
+
+
+def _settings(args: argparse.Namespace):
+    from simulator.config import Settings
+
+    overrides = {k: getattr(args, k) for k in ("backend", "model") if getattr(args, k, None)}
+    return Settings(**overrides)
+
+
+def _parse_persona(spec: str):
+    from simulator.models import Persona
+
+    values: dict[str, str] = {}
+    for part in spec.split(","):
+        if "=" in part:
+            key, value = (x.strip() for x in part.split("=", 1))
+            if key not in ("field", "seniority", "style"):
+                raise UsageError(f"persona keys are field, seniority and style, not {key!r}")
+            values[key] = value
+        elif part.strip():
+            values["field"] = part.strip()
+    return Persona(**values)
+
+
+def _profile_and_persona(args: argparse.Namespace, settings):
+    """The candidate profile and persona from flags and config; new flags are remembered."""
+    from simulator.config import remember
+    from simulator.models import CandidateProfile
+
+    remembered: dict[str, Any] = {}
+    persona = settings.persona
+    if getattr(args, "persona", None):
+        persona = _parse_persona(args.persona)
+        remembered["persona"] = persona.model_dump()
+    profile_cfg = settings.profile
+    specialization = getattr(args, "specialization", None) or profile_cfg.specialization
+    cv_file = getattr(args, "cv", None) or profile_cfg.cv_file
+    if getattr(args, "specialization", None) or getattr(args, "cv", None):
+        remembered["profile"] = {"specialization": specialization,
+                                 "cv_file": str(Path(cv_file).resolve()) if cv_file else None}
+    cv_text = _read_text(cv_file, "CV") if cv_file else ""
+    talk = _read_text(args.talk, "talk") if getattr(args, "talk", None) else ""
+    if remembered:
+        try:
+            remember(remembered)
+        except OSError:
+            pass  # remembering is a convenience; never fail a session over it
+    profile = CandidateProfile(name=profile_cfg.name, target_role=profile_cfg.target_role,
+                               specialization=specialization, cv_text=cv_text, talk_text=talk)
+    return profile, persona
+
+
+def _interviewer(settings):
+    from simulator.backends import make_interviewer
+
+    return make_interviewer(settings)
+
+
+def _store(settings):
+    from simulator.store.transcripts import TranscriptStore
+
+    return TranscriptStore(settings.transcripts_dir)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_rounds(args: argparse.Namespace) -> int:
+    from simulator.models import ROUND_KINDS
+
+    catalog = _catalog()
+    rows = []
+    for kind in ROUND_KINDS:
+        rubric = catalog.rubrics.get(kind)
+        rows.append({"round": kind, "name": rubric.name if rubric else kind,
+                     "questions": len(catalog.questions_for(kind))})
+    from simulator.render import table
+
+    _emit(args, rows, table([[r["round"], str(r["questions"]), r["name"]] for r in rows],
+                             ["ROUND", "QUESTIONS", "NAME"]))
+    return 0
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    kind = _round_kind(args.round)
+    questions = _catalog().questions_for(kind)
+    rows = [{"id": q.id, "title": q.title, "difficulty": q.difficulty, "area": q.area,
+             "tags": q.tags, "minutes": q.minutes} for q in questions]
+    from simulator.render import table
+
+    _emit(args, rows, table([[q.id, q.difficulty, q.title] for q in questions],
+                             ["ID", "LEVEL", "TITLE"]))
+    return 0
+
+
+def cmd_loops(args: argparse.Namespace) -> int:
+    catalog = _catalog()
+    rows = [{"id": loop.id, "name": loop.name, "description": loop.description,
+             "rounds": [{"round": r.round, "stage": r.stage, "area": r.area} for r in loop.rounds]}
+            for loop in catalog.loops.values()]
+    lines = []
+    for loop in catalog.loops.values():
+        lines.append(f"{loop.id}\n  {loop.name}: {loop.description}")
+        for r in loop.rounds:
+            lines.append(f"    {r.stage:<10} {r.round}" + (f" ({r.area})" if r.area else ""))
+    _emit(args, rows, "\n".join(lines))
+    return 0
+
+
+def _blocks(text: str) -> list[str]:
+    blocks, current = [], []
+    for line in text.splitlines():
+        if line.strip() == "---" and line.rstrip() == "---":
+            blocks.append("\n".join(current).strip("\n"))
+            current = []
+        else:
+            current.append(line)
+    blocks.append("\n".join(current).strip("\n"))
+    return [b for b in blocks if b.strip()]
+
+
+def _load_answers(path: str | None, loop: bool = False) -> list[list[str]] | None:
+    if path is None:
+        return None
+    text = _read_text(path, "answers")
+    sections = [text]
+    if loop:
+        sections, current = [], []
+        for line in text.splitlines():
+            if line.rstrip() == "===":
+                sections.append("\n".join(current))
+                current = []
+            else:
+                current.append(line)
+        sections.append("\n".join(current))
+    parsed = [_blocks(s) for s in sections]
+    if not any(parsed):
+        raise UsageError(f"answers file {path} has no answers")
+    return parsed
+
+
+def _play(session, answers: list[list[str]] | None, args: argparse.Namespace) -> int:
+    from simulator.headless import play
+
+    if answers is None and not sys.stdin.isatty():
+        raise UsageError("no terminal to run the app in: give --answers FILE to run headless")
+    if answers is None:
+        return _open_app(args, session=session)
+    transcript = asyncio.run(play(session, answers, quiet=args.json))
+    if args.json:
+        payload: dict[str, Any] = {"session_id": transcript.session_id,
+                                   "transcript": str(session.store.path_for(transcript.session_id))}
+        if transcript.kind == "loop":
+            payload["rounds"] = [r.scorecard.model_dump() if r.scorecard else None
+                                 for r in transcript.rounds]
+            payload["debrief"] = transcript.debrief.model_dump() if transcript.debrief else None
+        else:
+            card = transcript.rounds[0].scorecard
+            payload["scorecard"] = card.model_dump() if card else None
+        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+    return 0
+
+
+def cmd_practice(args: argparse.Namespace) -> int:
+    from simulator.engine.session import Session
+
+    kind = _round_kind(args.round)
+    if args.minutes is not None and not 1 <= args.minutes <= 180:
+        raise UsageError("--minutes must be between 1 and 180")
+    if args.talk and kind != "research-presentation":
+        raise UsageError("--talk is for the research-presentation round")
+    settings = _settings(args)
+    answers = _load_answers(args.answers)
+    profile, persona = _profile_and_persona(args, settings)
+    catalog = _catalog()
+    try:
+        session = Session.practice(catalog, _interviewer(settings), _store(settings), kind,
+                                   question_id=args.question, minutes=args.minutes, profile=profile,
+                                   persona=persona, max_answers=settings.max_answers)
+    except KeyError:
+        raise UsageError(f"unknown question {args.question!r} for {kind} "
+                         f"(see 'onsite questions {kind}')") from None
+    except LookupError as err:
+        raise UsageError(str(err)) from None
+    return _play(session, answers, args)
+
+
+def _load_loop(preset: str):
+    from simulator.catalog import CatalogError, load_model
+    from simulator.models import LoopPreset
+
+    catalog = _catalog()
+    if preset in catalog.loops:
+        return catalog.loops[preset]
+    path = Path(preset)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise UsageError(f"loop file not found: {preset}")
+        try:
+            loop = load_model(path, LoopPreset, id=path.stem)
+        except CatalogError as err:
+            raise UsageError(str(err)) from None
+        for r in loop.rounds:
+            if r.question and r.question not in catalog.questions:
+                raise UsageError(f"{preset}: unknown question {r.question!r}")
+        return loop
+    raise UsageError(f"unknown loop preset {preset!r}; choose one of: {', '.join(catalog.loops)}")
+
+
+def cmd_loop(args: argparse.Namespace) -> int:
+    from simulator.engine.session import Session
+
+    loop = _load_loop(args.preset)
+    settings = _settings(args)
+    answers = _load_answers(args.answers, loop=True)
+    profile, persona = _profile_and_persona(args, settings)
+    session = Session.for_loop(_catalog(), _interviewer(settings), _store(settings), loop,
+                               profile=profile, persona=persona, max_answers=settings.max_answers)
+    return _play(session, answers, args)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from simulator.analysis.similarity import most_similar
+    from simulator.headless import grade_one
+    from simulator.render import Style, scorecard_text
+
+    kind = _round_kind(args.round)
+    catalog = _catalog()
+    answer = _read_text(args.answer, "answer")
+    if args.question:
+        full = args.question if "/" in args.question else f"{kind}/{args.question}"
+        question = catalog.questions.get(full)
+        if question is None or question.round != kind:
+            raise UsageError(f"unknown question {args.question!r} for {kind}")
+        question_text = f"{question.title}. {question.prompt}"
+    else:
+        question_text = args.question_text.strip()
+        if not question_text:
+            raise UsageError("--question-text is empty")
+        question, _ = most_similar(question_text, catalog.questions_for(kind))
+    settings = _settings(args)
+    card = asyncio.run(grade_one(catalog, _interviewer(settings), kind, question, question_text, answer))
+    title = question.title if question and args.question else question_text
+    _emit(args, card.model_dump(), scorecard_text(card, Style(sys.stdout), title))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from simulator.render import Style, debrief_text, scorecard_text, table, wrap
+
+    settings = _settings(args)
+    store = _store(settings)
+    if args.session is None:
+        summaries = store.summaries()
+        rows = [{"session_id": s.session_id, "created_at": s.created_at.isoformat(), "kind": s.kind,
+                 "title": s.title, "rounds": s.rounds, "status": s.status, "overall": s.overall,
+                 "decision": s.decision} for s in summaries]
+        if not summaries:
+            text = f"No sessions in {store.root} yet. Try: onsite practice system-design"
+        else:
+            text = table([[s.session_id, s.created_at.strftime("%Y-%m-%d %H:%M"), s.title[:40],
+                           f"{s.overall:.2f}" if s.overall is not None else "–",
+                           (s.decision or s.status).replace("_", " ")] for s in summaries],
+                         ["SESSION", "DATE", "TITLE", "SCORE", "DECISION"])
+        _emit(args, rows, text)
+        return 0
+    transcript = store.load(args.session)
+    style = Style(sys.stdout)
+    lines = [style.bold(f"Session {transcript.session_id}") + f" ({transcript.kind}, {transcript.status})"]
+    for record in transcript.rounds:
+        lines += ["", style.bold(f"{record.round}: {record.question_title}")]
+        for turn in record.turns:
+            who = "Interviewer" if turn.role == "interviewer" else "You"
+            lines.append(wrap(turn.text, indent="    ", first=f"  {who}: "))
+        if record.scorecard:
+            lines.append(scorecard_text(record.scorecard, style, record.question_title))
+    if transcript.debrief:
+        lines.append(debrief_text(transcript.debrief, style))
+    _emit(args, transcript.model_dump(mode="json"), "\n".join(lines))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from simulator.store.export import to_markdown
+
+    transcript = _store(_settings(args)).load(args.session)
+    text = to_markdown(transcript)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"cannot write {args.output}: {err.strerror}") from None
+        print(f"Wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from simulator.headless import resumable, session_from_transcript
+
+    settings = _settings(args)
+    store = _store(settings)
+    if args.session is None:
+        pending = resumable(store)
+        if not pending:
+            _emit(args, [], "No interrupted sessions.")
+            return 0
+        from simulator.render import table
+
+        _emit(args, [{"session_id": s.session_id, "title": s.title} for s in pending],
+              table([[s.session_id, s.title] for s in pending], ["SESSION", "TITLE"])
+              + "\n\nContinue one with: onsite resume SESSION_ID --answers FILE")
+        return 0
+    transcript = store.load(args.session)
+    if transcript.status == "complete":
+        raise UsageError(f"session {transcript.session_id} is already complete")
+    session = session_from_transcript(transcript, _catalog(), _interviewer(settings), store,
+                                      settings.max_answers)
+    answers = _load_answers(args.answers, loop=transcript.kind == "loop")
+    return _play(session, answers, args)
+
+
+def cmd_prep(args: argparse.Namespace) -> int:
+    from simulator.render import Style, wrap
+
+    kind = _round_kind(args.round)
+    guide = _catalog().guides.get(kind)
+    if guide is None:
+        raise UsageError(f"no study guide for {kind} yet")
+    style = Style(sys.stdout)
+    lines = [style.bold(f"Study guide — {kind}"), wrap(guide.summary), ""]
+    for item in guide.items:
+        lines.append(style.bold(f"• {item.topic}") + style.dim(f"  [{', '.join(item.criteria)}]"))
+        lines.append(wrap(item.why, indent="    "))
+        lines += [wrap(r, indent="      ", first="    → ") for r in item.resources]
+        lines.append("")
+    _emit(args, guide.model_dump(), "\n".join(lines).rstrip())
+    return 0
+
+
+def _open_app(args: argparse.Namespace, session=None) -> int:
+    try:
+        from simulator.tui.app import run_app
+    except ImportError:
+        raise UsageError("the app is not available in this build; use the headless commands "
+                         "(onsite --help)") from None
+    return run_app(_settings(args), session=session)
+
+
+COMMANDS = {
+    "rounds": cmd_rounds,
+    "questions": cmd_questions,
+    "loops": cmd_loops,
+    "practice": cmd_practice,
+    "loop": cmd_loop,
+    "grade": cmd_grade,
+    "review": cmd_review,
+    "export": cmd_export,
+    "resume": cmd_resume,
+    "prep": cmd_prep,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from simulator.errors import known_errors, one_line
+
+    try:
+        if args.command is None:
+            return _open_app(args)
+        return COMMANDS[args.command](args)
+    except UsageError as err:
+        print(f"onsite: error: {err}", file=sys.stderr)
+        return 2
+    except known_errors() as err:
+        print(f"onsite: error: {one_line(err)}", file=sys.stderr)
+        return 1 if type(err).__name__ == "BackendError" else 2
+    except KeyboardInterrupt:
+        print("\nonsite: interrupted; the transcript so far is saved (onsite resume)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,397 @@
+"""Runs a candidate's code against a coding problem's tests, in a sandboxed subprocess.
+
+    report = run_tests(code, question.coding, "examples")   # or "tests" (hidden) on submission
+
+The code runs in `python -I` in a fresh temporary directory with rlimits (address space,
+CPU, file size, open files), an audit hook that refuses network, processes, signals and
+writes outside that directory, and a wall-clock deadline after which the parent kills the
+whole process group. What it prints is read up to a cap; results come back as JSON lines
+over a separate pipe, so printing cannot forge them. Every failure mode (syntax error,
+infinite loop, huge allocation, deep recursion, exit(), a flood of output) is a verdict with
+one clear line, never a hang or an exception in the caller.
+
+`run_tests` is a plain blocking function with no global state: from asyncio, call it in a
+thread (`await asyncio.to_thread(run_tests, ...)`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from simulator.models import CodingSpec, TestCase
+
+__all__ = ["Limits", "RunReport", "TestOutcome", "Verdict", "run_tests"]
+
+CHILD = Path(__file__).with_name("_child.py")
+SHOWN_OUTPUT = 4096
+"""Bytes of the candidate's output kept in the report."""
+RESULT_CAP = 4 * 1024 * 1024
+"""Bytes of result records read from the child at most."""
+STARTUP_GRACE = 1.0
+"""Seconds added to the wall limit for the interpreter and numpy to start."""
+
+Verdict = Literal[
+    "passed", "failed", "syntax_error", "timeout", "memory", "output_limit", "crashed", "error"
+]
+
+
+class Limits(BaseModel):
+    wall_seconds: float = Field(default=5.0, gt=0)
+    memory_mb: int = Field(default=512, ge=64)
+    """Address-space limit of the child (RLIMIT_AS), interpreter and numpy included."""
+    cpu_seconds: float | None = None
+    """RLIMIT_CPU; default: the wall limit plus one second."""
+    output_bytes: int = Field(default=64 * 1024, ge=1024)
+    """What the code may print (stdout and stderr together) before it is killed."""
+    file_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    """Largest file the code may write in its temporary directory (RLIMIT_FSIZE)."""
+
+    @classmethod
+    def for_spec(cls, spec: CodingSpec) -> Limits:
+        return cls(wall_seconds=spec.time_limit)
+
+
+class TestOutcome(BaseModel):
+    __test__ = False  # not a pytest class
+
+    index: int
+    call: str
+    passed: bool
+    expected: str | None = None
+    """repr of the expected value (truncated), or what the check requires."""
+    got: str | None = None
+    """repr of what the code returned (truncated)."""
+    error: str | None = None
+    """Exception type and message, with the line in the candidate's code."""
+    note: str | None = None
+    """What the case is about, and why it failed (shape, length...)."""
+
+
+class RunReport(BaseModel):
+    verdict: Verdict
+    passed: int
+    total: int
+    outcomes: list[TestOutcome]
+    output: str
+    """What the code printed (stdout and stderr), truncated."""
+    seconds: float
+    message: str
+    """One line a candidate understands."""
+
+    @property
+    def fraction(self) -> float:
+        return self.passed / self.total if self.total else 0.0
+
+
+def run_tests(
+    code: str,
+    spec: CodingSpec,
+    which: Literal["examples", "tests"] = "examples",
+    *,
+    limits: Limits | None = None,
+) -> RunReport:
+    """Run `code` against the spec's visible examples or hidden tests; never raises for bad code."""
+    cases: list[TestCase] = list(spec.examples if which == "examples" else spec.tests)
+    limits = limits or Limits.for_spec(spec)
+    cpu = limits.cpu_seconds or math.ceil(limits.wall_seconds) + 1
+    payload = {
+        "code": code,
+        "entry": spec.entry,
+        "setup": spec.setup,
+        "reference": spec.reference,
+        "cases": [c.model_dump() for c in cases],
+        "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": cpu,
+                   "file_bytes": limits.file_bytes},
+    }
+    started = time.monotonic()
+    raw = _run_child(json.dumps(payload).encode("utf-8"), limits)
+    report = _report(raw, cases, limits)
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+# ---------------------------------------------------------------- the child process
+
+
+class _Raw:
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+        self.output = b""
+        self.returncode: int | None = None
+        self.timed_out = False
+        self.flooded = False
+        self.launch_error: str | None = None
+
+
+def _child_env(workdir: str) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": workdir,
+        "TMPDIR": workdir,
+        "LANG": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+        env[var] = "1"  # one thread: a predictable address space under RLIMIT_AS, no thread pools
+    return env
+
+
+def _run_child(payload: bytes, limits: Limits) -> _Raw:
+    raw = _Raw()
+    workdir = tempfile.mkdtemp(prefix="onsite-run-")
+    read_fd, write_fd = os.pipe()
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-u", str(CHILD), str(write_fd)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=workdir,
+                env=_child_env(workdir),
+                pass_fds=(write_fd,),
+                start_new_session=True,  # its own process group, killed as a whole
+                close_fds=True,
+            )
+        except OSError as err:
+            raw.launch_error = f"cannot start the sandbox: {err}"
+            return raw
+        finally:
+            os.close(write_fd)
+        deadline = time.monotonic() + limits.wall_seconds + STARTUP_GRACE
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(payload)
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        _pump(proc, read_fd, raw, deadline, limits.output_bytes)
+        if raw.timed_out or raw.flooded:
+            _kill(proc)
+        try:
+            proc.wait(timeout=max(0.5, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raw.timed_out = True
+            _kill(proc)
+            proc.wait()
+        raw.returncode = proc.returncode
+        return raw
+    finally:
+        os.close(read_fd)
+        if proc is not None:
+            if proc.poll() is None:
+                _kill(proc)
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _pump(proc: subprocess.Popen[bytes], result_fd: int, raw: _Raw, deadline: float,
+          output_cap: int) -> None:
+    """Read stdout (capped) and the result pipe until both close or the deadline passes."""
+    assert proc.stdout is not None
+    out_fd = proc.stdout.fileno()
+    output = bytearray()
+    results = bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(out_fd, selectors.EVENT_READ, "out")
+        selector.register(result_fd, selectors.EVENT_READ, "res")
+        open_streams = 2
+        while open_streams:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raw.timed_out = True
+                break
+            for key, _ in selector.select(timeout=left):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fd)
+                    open_streams -= 1
+                elif key.data == "out":
+                    output += chunk
+                    if len(output) > output_cap:
+                        raw.flooded = True
+                elif len(results) < RESULT_CAP:
+                    results += chunk
+            if raw.flooded:
+                break
+    raw.output = bytes(output[: output_cap + 1])
+    for line in bytes(results).splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            raw.records.append(record)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+
+
+# ---------------------------------------------------------------- the report
+
+
+_SIGNAL_NAMES = {
+    signal.SIGSEGV: "a segmentation fault",
+    signal.SIGBUS: "a bus error",
+    signal.SIGABRT: "an abort",
+    signal.SIGILL: "an illegal instruction",
+    signal.SIGFPE: "a floating-point exception",
+}
+
+
+def _report(raw: _Raw, cases: list[TestCase], limits: Limits) -> RunReport:
+    total = len(cases)
+    output = raw.output.decode("utf-8", "replace")
+    shown = output if len(output) <= SHOWN_OUTPUT else output[:SHOWN_OUTPUT] + "\n... (truncated)"
+
+    def report(verdict: Verdict, message: str, outcomes: list[TestOutcome]) -> RunReport:
+        passed = sum(o.passed for o in outcomes)
+        return RunReport(verdict=verdict, passed=passed, total=total, outcomes=outcomes,
+                         output=shown, seconds=0.0, message=message)
+
+    if raw.launch_error:
+        return report("error", f"Internal error: {raw.launch_error}", _not_run(cases, {}, ""))
+
+    by_kind: dict[str, dict] = {}
+    case_records: dict[int, dict] = {}
+    for record in raw.records:
+        kind = record.get("t")
+        if kind == "case" and isinstance(record.get("index"), int):
+            case_records[record["index"]] = record
+        elif isinstance(kind, str):
+            by_kind.setdefault(kind, record)
+    done = "done" in by_kind
+
+    if "syntax" in by_kind:
+        s = by_kind["syntax"]
+        where = f" at line {s['line']}" if s.get("line") else ""
+        text = f": {s['text']}" if s.get("text") else ""
+        return report("syntax_error", f"{s.get('type', 'SyntaxError')}{where}: {s.get('msg')}{text}",
+                      _not_run(cases, {}, "not run: the code does not compile"))
+    if "internal" in by_kind:
+        return report("error", f"Internal error in the problem's tests ({by_kind['internal']['msg']})",
+                      _not_run(cases, {}, "not run"))
+
+    outcomes = _outcomes(cases, case_records)
+    running = next((i for i in range(total) if i not in case_records), None)
+    at = f" during test {running + 1}" if running is not None else ""
+
+    if raw.flooded:
+        outcomes = _not_run(cases, case_records, "not run: too much output")
+        return report("output_limit",
+                      f"Output limit exceeded ({_size(limits.output_bytes)}){at}: remove the "
+                      "prints in loops", outcomes)
+    code = raw.returncode
+    if raw.timed_out or code == -signal.SIGXCPU:
+        outcomes = _not_run(cases, case_records, "not run: time limit exceeded")
+        return report("timeout",
+                      f"Time limit exceeded ({limits.wall_seconds:g} s){at}: an infinite loop, "
+                      "or an algorithm too slow for the input?", outcomes)
+    if not done:
+        memory = "MemoryError" in output or code == -signal.SIGKILL
+        outcomes = _not_run(cases, case_records, "not run: the process died")
+        if memory:
+            return report("memory", f"Memory limit exceeded ({limits.memory_mb} MB){at}: "
+                          "an allocation too large for the input?", outcomes)
+        if code is not None and code < 0:
+            try:
+                name = _SIGNAL_NAMES.get(signal.Signals(-code)) or signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            hint = (" (deep recursion overflowing the C stack?)"
+                    if "recursion" in output.lower() or code == -signal.SIGSEGV else "")
+            return report("crashed", f"The interpreter crashed with {name}{at}{hint}", outcomes)
+        return report("crashed",
+                      f"The process exited (status {code}){at} before the tests finished: "
+                      "do not call exit(), os._exit() or quit()", outcomes)
+    if "load" in by_kind:
+        load = by_kind["load"]
+        outcomes = _not_run(cases, {}, "not run: the code raised while loading")
+        if load.get("type") == "MemoryError":
+            return report("memory", f"Memory limit exceeded ({limits.memory_mb} MB) while "
+                          "loading the code", outcomes)
+        return report("error", f"Your code raised before any test ran: {load['error']}", outcomes)
+    if "missing" in by_kind:
+        entry = by_kind["missing"]["entry"]
+        return report("error", f"Your code does not define `{entry}`",
+                      _not_run(cases, {}, f"not run: no `{entry}`"))
+
+    failed = [o for o in outcomes if not o.passed]
+    if not failed:
+        return report("passed", f"All {total} tests passed.", outcomes)
+    if any(case_records.get(o.index, {}).get("etype") == "MemoryError" for o in failed):
+        first = next(o for o in failed
+                     if case_records.get(o.index, {}).get("etype") == "MemoryError")
+        return report("memory", f"Memory limit exceeded ({limits.memory_mb} MB) in test "
+                      f"{first.index + 1}: an allocation too large for the input?", outcomes)
+    first = failed[0]
+    if first.error:
+        why = first.error
+    else:
+        why = f"expected {first.expected}, got {first.got}"
+        if first.note:
+            why += f" ({first.note})"
+    return report("failed", f"{len(failed)} of {total} tests failed; test {first.index + 1}: "
+                  f"{_clip(why, 240)}", outcomes)
+
+
+def _outcomes(cases: list[TestCase], records: dict[int, dict]) -> list[TestOutcome]:
+    outcomes = []
+    for index, case in enumerate(cases):
+        record = records.get(index)
+        if record is None:
+            outcomes.append(TestOutcome(index=index, call=case.call, passed=False, note="not run"))
+            continue
+        notes = [n for n in (case.note, record.get("why")) if n]
+        outcomes.append(TestOutcome(
+            index=index,
+            call=case.call,
+            passed=bool(record.get("passed")),
+            expected=_opt_str(record.get("expected")),
+            got=_opt_str(record.get("got")),
+            error=_opt_str(record.get("error")),
+            note="; ".join(notes) if (notes and not record.get("passed")) else case.note,
+        ))
+    return outcomes
+
+
+def _not_run(cases: list[TestCase], records: dict[int, dict], why: str) -> list[TestOutcome]:
+    """The cases that finished keep their outcome; the others failed with `why`."""
+    outcomes = _outcomes(cases, records)
+    return [o if o.index in records else o.model_copy(update={"note": why}) for o in outcomes]
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _size(n: int) -> str:
+    return f"{n // 1024} KB" if n >= 1024 else f"{n} B"

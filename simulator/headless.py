@@ -1,0 +1,134 @@
+"""Headless play: the answers file drives the interview, the conversation prints as it goes."""
+
+from __future__ import annotations
+
+import sys
+
+from simulator.backends.base import Interviewer, RoundContext
+from simulator.catalog import Catalog
+from simulator.engine.session import PlannedRound, Session
+from simulator.models import LoopRound, Question, RoundRecord, Scorecard, Transcript
+from simulator.render import Style, debrief_text, scorecard_text, wrap
+from simulator.store.transcripts import SessionSummary, TranscriptStore
+
+
+class Printer:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.style = Style(sys.stdout)
+        self._streaming = False
+
+    def say(self, text: str = "") -> None:
+        if not self.quiet:
+            print(text, flush=True)
+
+    def token(self, chunk: str) -> None:
+        if self.quiet:
+            return
+        if not self._streaming:
+            sys.stdout.write(self.style.bold("Interviewer: "))
+            self._streaming = True
+        sys.stdout.write(chunk)
+        sys.stdout.flush()
+
+    def end_turn(self) -> None:
+        if self._streaming and not self.quiet:
+            sys.stdout.write("\n\n")
+        self._streaming = False
+
+    def candidate(self, text: str, label: str = "You") -> None:
+        self.say(self.style.dim(f"{label}:") + "\n" + wrap(text, indent="  │ ") + "\n")
+
+
+async def play(session: Session, answers: list[list[str]], quiet: bool = False) -> Transcript:
+    """Play every remaining round with its block of answers, then grade and debrief."""
+    out = Printer(quiet)
+    start = session.next_index
+    for index in range(start, len(session.plan)):
+        blocks = list(answers[index - start]) if index - start < len(answers) else []
+        runner = session.runner(index)
+        record = runner.record
+        out.say(out.style.bold(f"── Round {index + 1}/{len(session.plan)}: {record.round} — "
+                               f"{record.question_title} ({record.minutes} min) ──"))
+        if not record.turns and record.round == "research-presentation" and \
+                session.transcript.profile.talk_text.strip():
+            await runner.open(on_token=out.token)
+            out.end_turn()
+            out.candidate("(your talk, from --talk)", label="You")
+            await runner.answer(session.transcript.profile.talk_text, on_token=out.token)
+            out.end_turn()
+        else:
+            await runner.open(on_token=out.token)
+            out.end_turn()
+        kind = "code" if record.round in ("swe-coding", "ai-coding") else "answer"
+        while blocks and not runner.finished:
+            block = blocks.pop(0)
+            out.candidate(block)
+            reply = await runner.answer(block, on_token=out.token, kind=kind)
+            out.end_turn()
+            if reply is None:
+                break
+        if not runner.finished:
+            runner.end("candidate")
+            out.say(out.style.dim("(you ended the round)\n"))
+    transcript = await session.finish()
+    for record in transcript.rounds[start:]:
+        if record.scorecard:
+            out.say(scorecard_text(record.scorecard, out.style, record.question_title))
+    if transcript.debrief:
+        out.say(debrief_text(transcript.debrief, out.style))
+    out.say(out.style.dim(f"\nSaved {session.store.path_for(transcript.session_id)}"))
+    return transcript
+
+
+async def grade_one(
+    catalog: Catalog,
+    interviewer: Interviewer,
+    round_kind: str,
+    question: Question | None,
+    question_text: str,
+    answer: str,
+) -> Scorecard:
+    """Grade one answer to one question with the backend's grader."""
+    from simulator.models import Turn
+
+    record = RoundRecord(
+        round=round_kind,
+        question_id=question.id if question else None,
+        question_title=question.title if question else question_text[:80],
+        question_prompt=question_text,
+        minutes=question.minutes if question else 45,
+        turns=[Turn(role="interviewer", kind="question", text=question_text),
+               Turn(role="candidate", kind="answer", text=answer)],
+    )
+    ctx = RoundContext(catalog=catalog, rubric=catalog.rubric(round_kind), question=question,
+                       record=record)
+    return await interviewer.grade(ctx)
+
+
+def resumable(store: TranscriptStore) -> list[SessionSummary]:
+    return [s for s in store.summaries() if s.status == "in_progress"]
+
+
+def session_from_transcript(
+    transcript: Transcript,
+    catalog: Catalog,
+    interviewer: Interviewer,
+    store: TranscriptStore,
+    max_answers: int = 8,
+) -> Session:
+    """Rebuild a Session from a saved transcript, to continue where it stopped."""
+    loop = catalog.loops.get(transcript.loop_id) if transcript.loop_id else None
+    plan: list[PlannedRound] = []
+    specs = loop.rounds if loop else [LoopRound(round=r.round) for r in transcript.rounds]
+    seen = {r.question_id for r in transcript.rounds}
+    from simulator.engine.select import choose_question
+
+    for index, spec in enumerate(specs):
+        if index < len(transcript.rounds) and transcript.rounds[index].question_id:
+            question = catalog.question(transcript.rounds[index].question_id)
+        else:
+            question = choose_question(catalog, spec.round, spec.question, spec.area, seen)
+            seen.add(question.id)
+        plan.append(PlannedRound(spec, question))
+    return Session(transcript, plan, catalog, interviewer, store, loop=loop, max_answers=max_answers)
