@@ -94,9 +94,10 @@ def _is_buzzword_list(text: str, tokens: list[str], found: list[Sentence]) -> bo
 
 
 def _restates(question_text: str, tokens_stems: list[str]) -> bool:
+    """Few words the question did not already contain."""
     asked = set(content_stems(question_text))
     novel = {s for s in tokens_stems if s not in asked}
-    return len(novel) < 8
+    return len(novel) < 8 or len(novel) < 0.25 * len(set(tokens_stems))
 
 
 def analyze(
@@ -133,13 +134,13 @@ def analyze(
     stems = content_stems(kept_text)
     if not tokens:
         result.flags.append("empty")
+    elif len(tokens) >= 4 and _is_gibberish(tokens):
+        result.flags.append("gibberish")
     elif len(tokens) < 12 or len(set(stems)) < 6:
         result.flags.append("too_short")
-    elif _is_gibberish(tokens):
-        result.flags.append("gibberish")
     elif _is_buzzword_list(kept_text, tokens, kept):
         result.flags.append("buzzword_list")
-    elif asked and _restates(asked, stems) and len(result.covered) <= 1:
+    elif asked and not result.covered and _restates(asked, stems):
         result.flags.append("restated_question")
     elif question is not None and siblings and _off_topic(result, question, siblings):
         result.flags.append("off_topic")

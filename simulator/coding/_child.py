@@ -227,19 +227,30 @@ def _seed() -> None:
 
 
 def _call(call: str, namespace: dict) -> tuple[object, tuple]:
-    """Evaluate the call; a plain `f(a, b)` also yields its positional arguments (as they are
-    after the call, so a check can see whether the code mutated them)."""
+    """Evaluate the call; a plain `f(a, *b, k=c)` also yields its positional arguments (as they
+    are after the call, so a check can see whether the code mutated them)."""
     tree = ast.parse(call.strip(), "<test>", "eval")
     node = tree.body
-    if isinstance(node, ast.Call) and not any(isinstance(a, ast.Starred) for a in node.args) \
-            and all(k.arg is not None for k in node.keywords):
-        func = eval(compile(ast.Expression(node.func), "<test>", "eval"), namespace)
-        args = tuple(eval(compile(ast.Expression(a), "<test>", "eval"), namespace)
-                     for a in node.args)
-        kwargs = {k.arg: eval(compile(ast.Expression(k.value), "<test>", "eval"), namespace)
-                  for k in node.keywords}
-        return func(*args, **kwargs), args
-    return eval(compile(tree, "<test>", "eval"), namespace), ()
+    if not isinstance(node, ast.Call):
+        return eval(compile(tree, "<test>", "eval"), namespace), ()
+
+    def value(expr: ast.expr) -> object:
+        return eval(compile(ast.Expression(expr), "<test>", "eval"), namespace)
+
+    func = value(node.func)
+    args: list = []
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            args.extend(value(arg.value))  # type: ignore[arg-type]
+        else:
+            args.append(value(arg))
+    kwargs: dict = {}
+    for keyword in node.keywords:
+        if keyword.arg is None:
+            kwargs.update(value(keyword.value))  # type: ignore[arg-type]
+        else:
+            kwargs[keyword.arg] = value(keyword.value)
+    return func(*args, **kwargs), tuple(args)
 
 
 def _describe(err: BaseException, filename: str) -> str:

@@ -56,18 +56,18 @@ class OfflineInterviewer:
 
         whole = analyze(ctx.graded_answers(), ctx.rubric, ctx.question, ctx.question_text)
         latest = analyze(last, ctx.rubric, ctx.question, ctx.question_text)
-        if latest.flags and latest.non_answer and kinds[-1] != "clarify" and len(kinds) < 4:
-            probe = self._next_probe(ctx, whole, asked)
-            nudge = "I need more than that to go on. Could you walk me through your reasoning"
-            text = f"{nudge}? {probe[0]}" if probe else f"{nudge}, step by step?"
-            return InterviewerReply(text=text, kind="clarify", criterion=probe[1] if probe else None)
-
         challenged = {t.criterion for t in turns if t.kind == "challenge"}
         for mistake, sentence in latest.mistakes:
             if mistake.criterion not in challenged:
                 text = (f'{ack} You said: "{quote(sentence.text, 160)}". Are you sure about that? '
                         "Walk me through why it holds.")
                 return InterviewerReply(text=text, kind="challenge", criterion=mistake.criterion)
+
+        if latest.non_answer and kinds[-1] != "clarify" and len(kinds) < 4:
+            probe = self._next_probe(ctx, whole, asked)
+            nudge = "I need more than that to go on. Could you walk me through your reasoning"
+            text = f"{nudge}? {probe[0]}" if probe else f"{nudge}, step by step?"
+            return InterviewerReply(text=text, kind="clarify", criterion=probe[1] if probe else None)
 
         probe = self._next_probe(ctx, whole, asked)
         if probe is None:

@@ -1,0 +1,89 @@
+"""The offline interviewer probes like a person: uncovered criteria first, never twice."""
+
+import asyncio
+
+from simulator.backends.base import RoundContext
+from simulator.backends.offline.interviewer import OfflineInterviewer
+from simulator.engine.clock import FakeClock
+from simulator.engine.round import RoundRunner
+from simulator.models import RoundRecord
+
+
+def _runner(catalog, question_id="system-design/url-shortener", minutes=45, max_answers=8):
+    q = catalog.question(question_id)
+    record = RoundRecord(round=q.round, question_id=q.id, question_title=q.title,
+                         question_prompt=q.prompt, minutes=minutes)
+    ctx = RoundContext(catalog=catalog, rubric=catalog.rubric(q.round), question=q, record=record)
+    saves = []
+    clock = FakeClock()
+    runner = RoundRunner(ctx, OfflineInterviewer(), clock, lambda: saves.append(len(record.turns)),
+                         max_answers=max_answers)
+    return runner, clock, saves
+
+
+def test_opening_asks_the_question_and_probes_never_repeat(catalog):
+    runner, clock, _ = _runner(catalog, max_answers=30)
+    opening = asyncio.run(runner.open())
+    assert "URL-shortening service" in opening.text
+    asked = []
+    answer = "I would put a load balancer in front of some stateless app servers and a database."
+    for _ in range(30):
+        turn = asyncio.run(runner.answer(answer))
+        if turn is None:
+            break
+        asked.append(turn)
+        if turn.kind == "closing":
+            assert "questions" in turn.text.lower()
+    probes = [t.text for t in asked if t.kind == "probe"]
+    assert len(probes) == len(set(probes)) >= 5
+    assert asked[-1].kind == "closing" and runner.record.ended_by == "probes"
+
+
+def test_question_probes_come_before_generic_ones_and_target_uncovered_criteria(catalog):
+    runner, _, _ = _runner(catalog)
+    asyncio.run(runner.open())
+    turn = asyncio.run(runner.answer(
+        "Requirements: shorten, redirect, custom aliases and expiry; low latency and high availability. "
+        "100 million URLs a day is about 1,160 writes per second and 11,600 redirects per second."))
+    q = catalog.question("system-design/url-shortener")
+    own = {p.text for p in q.probes}
+    assert any(p in turn.text for p in own)
+    assert turn.criterion not in ("requirements",)
+
+
+def test_a_mistake_is_challenged_once(catalog):
+    runner, _, _ = _runner(catalog)
+    asyncio.run(runner.open())
+    turn = asyncio.run(runner.answer(
+        "For keys I'd take the MD5 of the long URL and truncate it to the first 7 characters, "
+        "which is unique so there is no collision to handle."))
+    assert turn.kind == "challenge" and "Are you sure" in turn.text
+    again = asyncio.run(runner.answer("Yes, MD5 truncated to the first 7 characters is unique, no collision."))
+    assert again.kind != "challenge"
+
+
+def test_a_clarifying_question_gets_the_context(catalog):
+    runner, _, _ = _runner(catalog)
+    asyncio.run(runner.open())
+    turn = asyncio.run(runner.answer("What scale should I design for?"))
+    assert turn.kind == "clarify" and "100 million" in turn.text
+
+
+def test_time_up_closes_the_round_and_every_turn_is_saved(catalog):
+    runner, clock, saves = _runner(catalog, minutes=10)
+    asyncio.run(runner.open())
+    clock.advance(11 * 60)
+    turn = asyncio.run(runner.answer("We shard by the short key and cache hot links in Redis."))
+    assert turn.kind == "closing" and "time" in turn.text.lower()
+    assert asyncio.run(runner.answer("How big is the team?")) is None
+    assert runner.record.ended_by == "time" and runner.finished
+    assert saves == sorted(saves) and saves[-1] >= 4  # saved after every turn, then at the end
+    assert runner.record.turns[1].elapsed == 660.0
+
+
+def test_turn_limit_closes_the_round(catalog):
+    runner, _, _ = _runner(catalog, max_answers=2)
+    asyncio.run(runner.open())
+    asyncio.run(runner.answer("We need shortening and redirects with low latency."))
+    closing = asyncio.run(runner.answer("Counters with base62 encoding give unique keys."))
+    assert closing.kind == "closing" and runner.record.ended_by is not None
