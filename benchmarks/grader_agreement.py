@@ -60,7 +60,9 @@ def main() -> int:
     if not path.is_file():
         print(f"error: no calibration file at {path}", file=sys.stderr)
         return 2
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     catalog = load_catalog()
     started = time.perf_counter()
     results = []
@@ -73,8 +75,10 @@ def main() -> int:
         results.append((row, card))
         if args.details:
             scores = " ".join(f"{c.id[:6]}={c.score}" for c in card.criteria)
-            print(f"{row['id']:<32} gold={row['gold']} got={card.overall:.2f} "
-                  f"q={question.id if question else '-':<40} {','.join(card.flags)} | {scores}")
+            print(
+                f"{row['id']:<32} gold={row['gold']} got={card.overall:.2f} "
+                f"q={question.id if question else '-':<40} {','.join(card.flags)} | {scores}"
+            )
     elapsed = time.perf_counter() - started
 
     genuine = [(r, c) for r, c in results if r["kind"] == "genuine"]
@@ -93,7 +97,9 @@ def main() -> int:
         for (ra, ca), (rb, cb) in combinations(items, 2):
             if ra["gold"] == rb["gold"]:
                 continue
-            better, worse = ((ra, ca), (rb, cb)) if ra["gold"] > rb["gold"] else ((rb, cb), (ra, ca))
+            better, worse = (
+                ((ra, ca), (rb, cb)) if ra["gold"] > rb["gold"] else ((rb, cb), (ra, ca))
+            )
             if len(better[0]["answer"].split()) >= len(worse[0]["answer"].split()):
                 continue
             pairs += 1
@@ -104,14 +110,18 @@ def main() -> int:
 
     adversarial = [(r, c) for r, c in results if r["kind"] == "adversarial"]
     failing = [(r["id"], c.overall) for r, c in adversarial if c.overall > 1.5]
-    print(f"answers: {len(results)} ({len(genuine)} genuine, {len(adversarial)} adversarial) "
-          f"graded in {elapsed:.2f} s")
+    print(
+        f"answers: {len(results)} ({len(genuine)} genuine, {len(adversarial)} adversarial) "
+        f"graded in {elapsed:.2f} s"
+    )
     print(f"spearman (overall vs gold, genuine): {rho:.3f}   target >= 0.8")
     if pairs:
         print(f"length-inverted pairs right: {right / pairs:.1%} of {int(pairs)}")
     print(f"exact agreement: {exact:.1%}   within one: {within:.1%}   target within-one >= 90%")
-    print(f"adversarial above 1.5: {len(failing)} of {len(adversarial)}"
-          + (": " + ", ".join(f"{i} ({o:.2f})" for i, o in failing) if failing else ""))
+    print(
+        f"adversarial above 1.5: {len(failing)} of {len(adversarial)}"
+        + (": " + ", ".join(f"{i} ({o:.2f})" for i, o in failing) if failing else "")
+    )
     return 0
 
 

@@ -10,6 +10,9 @@ A malformed file raises CatalogError with one line that names the file and the l
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -65,13 +68,21 @@ M = TypeVar("M", bound=BaseModel)
 
 def load_model(path: Path, model: type[M], **extra: Any) -> M:
     """Parse one YAML file into `model`; errors name the file and the line."""
+    return _load(path, model, **extra)[0]
+
+
+def _load(path: Path, model: type[M], **extra: Any) -> tuple[M, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise CatalogError(f"{path}: cannot read: {err}") from None
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -80,7 +91,7 @@ def load_model(path: Path, model: type[M], **extra: Any) -> M:
     if not isinstance(data, dict):
         raise CatalogError(f"{path}:1: expected a mapping of fields")
     try:
-        return model.model_validate({**extra, **data})
+        return model.model_validate({**extra, **data}), node
     except ValidationError as err:
         first = err.errors()[0]
         loc = [part for part in first["loc"]]
@@ -107,7 +118,12 @@ def _check_signals(path: Path, node: yaml.Node, where: list[Any], signals: list[
             compile_signal(signal)
         except re.error as err:
             line = _line_of(node, [*where, index])
-            raise CatalogError(f"{path}:{line}: bad signal {signal!r}: {err}") from None
+            hint = (
+                " (' & ' splits a signal into parts: it cannot stand inside parentheses)"
+                if " & " in signal
+                else ""
+            )
+            raise CatalogError(f"{path}:{line}: bad signal {signal!r}: {err}{hint}") from None
 
 
 # ---------------------------------------------------------------- the catalog
@@ -133,8 +149,9 @@ class Catalog:
         return self.rubrics[round_kind]
 
 
-def _validate_question(path: Path, question: Question, rubric: Rubric | None) -> None:
-    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+def _validate_question(
+    path: Path, node: yaml.Node, question: Question, rubric: Rubric | None, check_signals: bool
+) -> None:
     criteria = {c.id for c in rubric.criteria} if rubric else set()
     point_ids = [kp.id for kp in question.key_points]
     if len(set(point_ids)) != len(point_ids):
@@ -152,7 +169,7 @@ def _validate_question(path: Path, question: Question, rubric: Rubric | None) ->
                     f"{path}:{line}: {section}.{index}.criterion: {item.criterion!r} is not a "
                     f"criterion of the {question.round} rubric ({', '.join(sorted(criteria))})"
                 )
-            if hasattr(item, "signals"):
+            if check_signals and hasattr(item, "signals"):
                 _check_signals(path, node, [section, index, "signals"], item.signals)
             after = getattr(item, "after", None)
             if after and after not in point_ids:
@@ -160,28 +177,37 @@ def _validate_question(path: Path, question: Question, rubric: Rubric | None) ->
                 raise CatalogError(f"{path}:{line}: probes.{index}.after: no key point {after!r}")
 
 
-def load_catalog(root: Path | None = None) -> Catalog:
+def _catalog_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.yaml") if p.is_file())
+
+
+def load_catalog(root: Path | None = None, check_signals: bool = False) -> Catalog:
+    """Load and validate every file. Compiling every signal is slow (seconds for thousands of
+    regexes), so it is checked by `python -m simulator.catalog` and the tests, and at run time
+    each signal is compiled when first used."""
     root = root or data_dir("rubrics")
     catalog = Catalog(root=root)
     for round_kind in ROUND_KINDS:
         rubric_path = root / round_kind / "rubric.yaml"
         if rubric_path.exists():
-            rubric = load_model(rubric_path, Rubric)
+            rubric, node = _load(rubric_path, Rubric)
             if rubric.round != round_kind:
                 raise CatalogError(f"{rubric_path}:1: round: {rubric.round!r} in {round_kind}/")
-            node = yaml.compose(rubric_path.read_text(encoding="utf-8"), Loader=_Loader)
-            for index, criterion in enumerate(rubric.criteria):
-                _check_signals(rubric_path, node, ["criteria", index, "signals"], criterion.signals)
+            if check_signals:
+                for index, criterion in enumerate(rubric.criteria):
+                    _check_signals(
+                        rubric_path, node, ["criteria", index, "signals"], criterion.signals
+                    )
             catalog.rubrics[round_kind] = rubric
         guide_path = root / round_kind / "study.yaml"
         if guide_path.exists():
             catalog.guides[round_kind] = load_model(guide_path, StudyGuide, round=round_kind)
         for path in sorted((root / round_kind / "questions").glob("*.yaml")):
             expected_id = f"{round_kind}/{path.stem}"
-            question = load_model(path, Question, id=expected_id, round=round_kind)
+            question, node = _load(path, Question, id=expected_id, round=round_kind)
             if question.id != expected_id or question.round != round_kind:
                 raise CatalogError(f"{path}:1: id: must be {expected_id!r} (the file's place)")
-            _validate_question(path, question, catalog.rubrics.get(round_kind))
+            _validate_question(path, node, question, catalog.rubrics.get(round_kind), check_signals)
             catalog.questions[question.id] = question
     for path in sorted((root / "loops").glob("*.yaml")):
         loop = load_model(path, LoopPreset, id=path.stem)
@@ -189,25 +215,65 @@ def load_catalog(root: Path | None = None) -> Catalog:
             raise CatalogError(f"{path}:1: id: must be {path.stem!r} (the file's name)")
         for index, loop_round in enumerate(loop.rounds):
             if loop_round.question and loop_round.question not in catalog.questions:
-                raise CatalogError(f"{path}: rounds.{index}.question: no question {loop_round.question!r}")
+                raise CatalogError(
+                    f"{path}: rounds.{index}.question: no question {loop_round.question!r}"
+                )
         catalog.loops[loop.id] = loop
+    return catalog
+
+
+def _cache_key(root: Path) -> str:
+    """Changes whenever a catalog file (or onsite itself) changes."""
+    digest = hashlib.sha256(str(root).encode())
+    for path in [*_catalog_files(root), Path(__file__), Path(__file__).with_name("models.py")]:
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    return digest.hexdigest()[:24]
+
+
+def cached_catalog(root: Path | None = None) -> Catalog:
+    """The catalog, from a pickle in the user cache directory when no file has changed
+    (parsing a few hundred YAML files takes about a second; the pickle, milliseconds)."""
+    from platformdirs import user_cache_dir
+
+    root = root or data_dir("rubrics")
+    folder = Path(os.environ.get("ONSITE_CACHE_DIR") or user_cache_dir("onsite"))
+    target = folder / f"catalog-{_cache_key(root)}.pickle"
+    try:
+        found = pickle.loads(target.read_bytes())
+        if isinstance(found, Catalog):
+            return found
+    except Exception:  # no cache yet, or one from another version: parse the files
+        pass
+    catalog = load_catalog(root)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("catalog-*.pickle"):
+            old.unlink(missing_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a read-only home: no cache, still correct
     return catalog
 
 
 @cache
 def default_catalog() -> Catalog:
-    return load_catalog()
+    return cached_catalog()
 
 
 if __name__ == "__main__":  # python -m simulator.catalog: validate and count
     import sys
 
     try:
-        found = load_catalog(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
+        found = load_catalog(Path(sys.argv[1]) if len(sys.argv) > 1 else None, check_signals=True)
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     for kind in ROUND_KINDS:
-        print(f"{kind:24} rubric={'yes' if kind in found.rubrics else 'NO '} "
-              f"questions={len(found.questions_for(kind))}")
+        print(
+            f"{kind:24} rubric={'yes' if kind in found.rubrics else 'NO '} "
+            f"questions={len(found.questions_for(kind))}"
+        )
     print(f"loops: {', '.join(found.loops) or 'none'}")

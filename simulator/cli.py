@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -24,8 +25,10 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-ROUND_HELP = ("swe-coding, everyday-programming, system-design, ml-system-design, ai-coding, "
-              "research, research-presentation, behavioral")
+ROUND_HELP = (
+    "swe-coding, everyday-programming, system-design, ml-system-design, ai-coding, "
+    "research, research-presentation, behavioral"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,23 +55,40 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="model name for the openai backend")
 
     def profile_flags(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--cv", metavar="FILE", help="your CV (text or Markdown), for behavioral and research rounds")
-        p.add_argument("--persona", metavar="SPEC",
-                       help='interviewer persona, e.g. "field=computer vision, seniority=staff, style=skeptical" (remembered)')
-        p.add_argument("--specialization", help="your research area, e.g. 'computer vision' (remembered)")
-        p.add_argument("--answers", metavar="FILE",
-                       help="run headless: blocks separated by a line '---' answer the interviewer's turns")
+        p.add_argument(
+            "--cv",
+            metavar="FILE",
+            help="your CV (text or Markdown), for behavioral and research rounds",
+        )
+        p.add_argument(
+            "--persona",
+            metavar="SPEC",
+            help='interviewer persona, e.g. "field=computer vision, seniority=staff, '
+            'style=skeptical" (remembered)',
+        )
+        p.add_argument(
+            "--specialization", help="your research area, e.g. 'computer vision' (remembered)"
+        )
+        p.add_argument(
+            "--answers",
+            metavar="FILE",
+            help="run headless: blocks separated by a line '---' answer the interviewer's turns",
+        )
 
     p = command("practice", "practise one round")
     p.add_argument("round", metavar="ROUND", help=ROUND_HELP)
     p.add_argument("--question", metavar="ID", help="question id (default: one you have not seen)")
     p.add_argument("--minutes", type=int, help="time budget in minutes")
-    p.add_argument("--talk", metavar="FILE", help="your talk (text/Markdown) for research-presentation")
+    p.add_argument(
+        "--talk", metavar="FILE", help="your talk (text/Markdown) for research-presentation"
+    )
     profile_flags(p)
     backend_flags(p)
 
     p = command("loop", "run a mock onsite loop")
-    p.add_argument("preset", metavar="PRESET", help="a loop preset id (onsite loops) or a loop YAML file")
+    p.add_argument(
+        "preset", metavar="PRESET", help="a loop preset id (onsite loops) or a loop YAML file"
+    )
     profile_flags(p)
     backend_flags(p)
 
@@ -167,17 +187,22 @@ def _profile_and_persona(args: argparse.Namespace, settings):
     specialization = getattr(args, "specialization", None) or profile_cfg.specialization
     cv_file = getattr(args, "cv", None) or profile_cfg.cv_file
     if getattr(args, "specialization", None) or getattr(args, "cv", None):
-        remembered["profile"] = {"specialization": specialization,
-                                 "cv_file": str(Path(cv_file).resolve()) if cv_file else None}
+        remembered["profile"] = {
+            "specialization": specialization,
+            "cv_file": str(Path(cv_file).resolve()) if cv_file else None,
+        }
     cv_text = _read_text(cv_file, "CV") if cv_file else ""
     talk = _read_text(args.talk, "talk") if getattr(args, "talk", None) else ""
     if remembered:
-        try:
+        with contextlib.suppress(OSError):  # remembering is a convenience, never a failure
             remember(remembered)
-        except OSError:
-            pass  # remembering is a convenience; never fail a session over it
-    profile = CandidateProfile(name=profile_cfg.name, target_role=profile_cfg.target_role,
-                               specialization=specialization, cv_text=cv_text, talk_text=talk)
+    profile = CandidateProfile(
+        name=profile_cfg.name,
+        target_role=profile_cfg.target_role,
+        specialization=specialization,
+        cv_text=cv_text,
+        talk_text=talk,
+    )
     return profile, persona
 
 
@@ -203,32 +228,61 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     rows = []
     for kind in ROUND_KINDS:
         rubric = catalog.rubrics.get(kind)
-        rows.append({"round": kind, "name": rubric.name if rubric else kind,
-                     "questions": len(catalog.questions_for(kind))})
+        rows.append(
+            {
+                "round": kind,
+                "name": rubric.name if rubric else kind,
+                "questions": len(catalog.questions_for(kind)),
+            }
+        )
     from simulator.render import table
 
-    _emit(args, rows, table([[r["round"], str(r["questions"]), r["name"]] for r in rows],
-                             ["ROUND", "QUESTIONS", "NAME"]))
+    _emit(
+        args,
+        rows,
+        table(
+            [[r["round"], str(r["questions"]), r["name"]] for r in rows],
+            ["ROUND", "QUESTIONS", "NAME"],
+        ),
+    )
     return 0
 
 
 def cmd_questions(args: argparse.Namespace) -> int:
     kind = _round_kind(args.round)
     questions = _catalog().questions_for(kind)
-    rows = [{"id": q.id, "title": q.title, "difficulty": q.difficulty, "area": q.area,
-             "tags": q.tags, "minutes": q.minutes} for q in questions]
+    rows = [
+        {
+            "id": q.id,
+            "title": q.title,
+            "difficulty": q.difficulty,
+            "area": q.area,
+            "tags": q.tags,
+            "minutes": q.minutes,
+        }
+        for q in questions
+    ]
     from simulator.render import table
 
-    _emit(args, rows, table([[q.id, q.difficulty, q.title] for q in questions],
-                             ["ID", "LEVEL", "TITLE"]))
+    _emit(
+        args,
+        rows,
+        table([[q.id, q.difficulty, q.title] for q in questions], ["ID", "LEVEL", "TITLE"]),
+    )
     return 0
 
 
 def cmd_loops(args: argparse.Namespace) -> int:
     catalog = _catalog()
-    rows = [{"id": loop.id, "name": loop.name, "description": loop.description,
-             "rounds": [{"round": r.round, "stage": r.stage, "area": r.area} for r in loop.rounds]}
-            for loop in catalog.loops.values()]
+    rows = [
+        {
+            "id": loop.id,
+            "name": loop.name,
+            "description": loop.description,
+            "rounds": [{"round": r.round, "stage": r.stage, "area": r.area} for r in loop.rounds],
+        }
+        for loop in catalog.loops.values()
+    ]
     lines = []
     for loop in catalog.loops.values():
         lines.append(f"{loop.id}\n  {loop.name}: {loop.description}")
@@ -279,11 +333,14 @@ def _play(session, answers: list[list[str]] | None, args: argparse.Namespace) ->
         return _open_app(args, session=session)
     transcript = asyncio.run(play(session, answers, quiet=args.json))
     if args.json:
-        payload: dict[str, Any] = {"session_id": transcript.session_id,
-                                   "transcript": str(session.store.path_for(transcript.session_id))}
+        payload: dict[str, Any] = {
+            "session_id": transcript.session_id,
+            "transcript": str(session.store.path_for(transcript.session_id)),
+        }
         if transcript.kind == "loop":
-            payload["rounds"] = [r.scorecard.model_dump() if r.scorecard else None
-                                 for r in transcript.rounds]
+            payload["rounds"] = [
+                r.scorecard.model_dump() if r.scorecard else None for r in transcript.rounds
+            ]
             payload["debrief"] = transcript.debrief.model_dump() if transcript.debrief else None
         else:
             card = transcript.rounds[0].scorecard
@@ -305,12 +362,21 @@ def cmd_practice(args: argparse.Namespace) -> int:
     profile, persona = _profile_and_persona(args, settings)
     catalog = _catalog()
     try:
-        session = Session.practice(catalog, _interviewer(settings), _store(settings), kind,
-                                   question_id=args.question, minutes=args.minutes, profile=profile,
-                                   persona=persona, max_answers=settings.max_answers)
+        session = Session.practice(
+            catalog,
+            _interviewer(settings),
+            _store(settings),
+            kind,
+            question_id=args.question,
+            minutes=args.minutes,
+            profile=profile,
+            persona=persona,
+            max_answers=settings.max_answers,
+        )
     except KeyError:
-        raise UsageError(f"unknown question {args.question!r} for {kind} "
-                         f"(see 'onsite questions {kind}')") from None
+        raise UsageError(
+            f"unknown question {args.question!r} for {kind} (see 'onsite questions {kind}')"
+        ) from None
     except LookupError as err:
         raise UsageError(str(err)) from None
     return _play(session, answers, args)
@@ -345,8 +411,15 @@ def cmd_loop(args: argparse.Namespace) -> int:
     settings = _settings(args)
     answers = _load_answers(args.answers, loop=True)
     profile, persona = _profile_and_persona(args, settings)
-    session = Session.for_loop(_catalog(), _interviewer(settings), _store(settings), loop,
-                               profile=profile, persona=persona, max_answers=settings.max_answers)
+    session = Session.for_loop(
+        _catalog(),
+        _interviewer(settings),
+        _store(settings),
+        loop,
+        profile=profile,
+        persona=persona,
+        max_answers=settings.max_answers,
+    )
     return _play(session, answers, args)
 
 
@@ -370,7 +443,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
             raise UsageError("--question-text is empty")
         question, _ = most_similar(question_text, catalog.questions_for(kind))
     settings = _settings(args)
-    card = asyncio.run(grade_one(catalog, _interviewer(settings), kind, question, question_text, answer))
+    card = asyncio.run(
+        grade_one(catalog, _interviewer(settings), kind, question, question_text, answer)
+    )
     title = question.title if question and args.question else question_text
     _emit(args, card.model_dump(), scorecard_text(card, Style(sys.stdout), title))
     return 0
@@ -383,21 +458,43 @@ def cmd_review(args: argparse.Namespace) -> int:
     store = _store(settings)
     if args.session is None:
         summaries = store.summaries()
-        rows = [{"session_id": s.session_id, "created_at": s.created_at.isoformat(), "kind": s.kind,
-                 "title": s.title, "rounds": s.rounds, "status": s.status, "overall": s.overall,
-                 "decision": s.decision} for s in summaries]
+        rows = [
+            {
+                "session_id": s.session_id,
+                "created_at": s.created_at.isoformat(),
+                "kind": s.kind,
+                "title": s.title,
+                "rounds": s.rounds,
+                "status": s.status,
+                "overall": s.overall,
+                "decision": s.decision,
+            }
+            for s in summaries
+        ]
         if not summaries:
             text = f"No sessions in {store.root} yet. Try: onsite practice system-design"
         else:
-            text = table([[s.session_id, s.created_at.strftime("%Y-%m-%d %H:%M"), s.title[:40],
-                           f"{s.overall:.2f}" if s.overall is not None else "–",
-                           (s.decision or s.status).replace("_", " ")] for s in summaries],
-                         ["SESSION", "DATE", "TITLE", "SCORE", "DECISION"])
+            text = table(
+                [
+                    [
+                        s.session_id,
+                        s.created_at.strftime("%Y-%m-%d %H:%M"),
+                        s.title[:40],
+                        f"{s.overall:.2f}" if s.overall is not None else "–",
+                        (s.decision or s.status).replace("_", " "),
+                    ]
+                    for s in summaries
+                ],
+                ["SESSION", "DATE", "TITLE", "SCORE", "DECISION"],
+            )
         _emit(args, rows, text)
         return 0
     transcript = store.load(args.session)
     style = Style(sys.stdout)
-    lines = [style.bold(f"Session {transcript.session_id}") + f" ({transcript.kind}, {transcript.status})"]
+    lines = [
+        style.bold(f"Session {transcript.session_id}")
+        + f" ({transcript.kind}, {transcript.status})"
+    ]
     for record in transcript.rounds:
         lines += ["", style.bold(f"{record.round}: {record.question_title}")]
         for turn in record.turns:
@@ -439,15 +536,19 @@ def cmd_resume(args: argparse.Namespace) -> int:
             return 0
         from simulator.render import table
 
-        _emit(args, [{"session_id": s.session_id, "title": s.title} for s in pending],
-              table([[s.session_id, s.title] for s in pending], ["SESSION", "TITLE"])
-              + "\n\nContinue one with: onsite resume SESSION_ID --answers FILE")
+        _emit(
+            args,
+            [{"session_id": s.session_id, "title": s.title} for s in pending],
+            table([[s.session_id, s.title] for s in pending], ["SESSION", "TITLE"])
+            + "\n\nContinue one with: onsite resume SESSION_ID --answers FILE",
+        )
         return 0
     transcript = store.load(args.session)
     if transcript.status == "complete":
         raise UsageError(f"session {transcript.session_id} is already complete")
-    session = session_from_transcript(transcript, _catalog(), _interviewer(settings), store,
-                                      settings.max_answers)
+    session = session_from_transcript(
+        transcript, _catalog(), _interviewer(settings), store, settings.max_answers
+    )
     answers = _load_answers(args.answers, loop=transcript.kind == "loop")
     return _play(session, answers, args)
 
@@ -474,8 +575,9 @@ def _open_app(args: argparse.Namespace, session=None) -> int:
     try:
         from simulator.tui.app import run_app
     except ImportError:
-        raise UsageError("the app is not available in this build; use the headless commands "
-                         "(onsite --help)") from None
+        raise UsageError(
+            "the app is not available in this build; use the headless commands (onsite --help)"
+        ) from None
     return run_app(_settings(args), session=session)
 
 
@@ -509,7 +611,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"onsite: error: {one_line(err)}", file=sys.stderr)
         return 1 if type(err).__name__ == "BackendError" else 2
     except KeyboardInterrupt:
-        print("\nonsite: interrupted; the transcript so far is saved (onsite resume)", file=sys.stderr)
+        print(
+            "\nonsite: interrupted; the transcript so far is saved (onsite resume)", file=sys.stderr
+        )
         return 130
 
 

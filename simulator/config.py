@@ -40,7 +40,9 @@ class ProfileSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ONSITE_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ONSITE_", env_nested_delimiter="__", extra="ignore"
+    )
 
     backend: Literal["offline", "openai"] | None = None
     model: str | None = None

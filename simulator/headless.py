@@ -6,6 +6,7 @@ import sys
 
 from simulator.backends.base import Interviewer, RoundContext
 from simulator.catalog import Catalog
+from simulator.engine.coding import is_submission, submit_code
 from simulator.engine.session import PlannedRound, Session
 from simulator.models import LoopRound, Question, RoundRecord, Scorecard, Transcript
 from simulator.render import Style, debrief_text, scorecard_text, wrap
@@ -48,10 +49,17 @@ async def play(session: Session, answers: list[list[str]], quiet: bool = False) 
         blocks = list(answers[index - start]) if index - start < len(answers) else []
         runner = session.runner(index)
         record = runner.record
-        out.say(out.style.bold(f"── Round {index + 1}/{len(session.plan)}: {record.round} — "
-                               f"{record.question_title} ({record.minutes} min) ──"))
-        if not record.turns and record.round == "research-presentation" and \
-                session.transcript.profile.talk_text.strip():
+        out.say(
+            out.style.bold(
+                f"── Round {index + 1}/{len(session.plan)}: {record.round} — "
+                f"{record.question_title} ({record.minutes} min) ──"
+            )
+        )
+        if (
+            not record.turns
+            and record.round == "research-presentation"
+            and session.transcript.profile.talk_text.strip()
+        ):
             await runner.open(on_token=out.token)
             out.end_turn()
             out.candidate("(your talk, from --talk)", label="You")
@@ -60,11 +68,17 @@ async def play(session: Session, answers: list[list[str]], quiet: bool = False) 
         else:
             await runner.open(on_token=out.token)
             out.end_turn()
-        kind = "code" if record.round in ("swe-coding", "ai-coding") else "answer"
         while blocks and not runner.finished:
             block = blocks.pop(0)
-            out.candidate(block)
-            reply = await runner.answer(block, on_token=out.token, kind=kind)
+            if is_submission(block, runner.ctx.question) and not runner.closing_asked:
+                out.candidate(block, label="You (code)")
+                turn, _ = await submit_code(runner, block)
+                if turn.test_summary:
+                    out.say(out.style.dim(f"  [hidden tests: {turn.test_summary}]\n"))
+            else:
+                out.candidate(block)
+                runner.record_answer(block)
+            reply = await runner.follow_up(on_token=out.token)
             out.end_turn()
             if reply is None:
                 break
@@ -98,11 +112,14 @@ async def grade_one(
         question_title=question.title if question else question_text[:80],
         question_prompt=question_text,
         minutes=question.minutes if question else 45,
-        turns=[Turn(role="interviewer", kind="question", text=question_text),
-               Turn(role="candidate", kind="answer", text=answer)],
+        turns=[
+            Turn(role="interviewer", kind="question", text=question_text),
+            Turn(role="candidate", kind="answer", text=answer),
+        ],
     )
-    ctx = RoundContext(catalog=catalog, rubric=catalog.rubric(round_kind), question=question,
-                       record=record)
+    ctx = RoundContext(
+        catalog=catalog, rubric=catalog.rubric(round_kind), question=question, record=record
+    )
     return await interviewer.grade(ctx)
 
 
@@ -131,4 +148,6 @@ def session_from_transcript(
             question = choose_question(catalog, spec.round, spec.question, spec.area, seen)
             seen.add(question.id)
         plan.append(PlannedRound(spec, question))
-    return Session(transcript, plan, catalog, interviewer, store, loop=loop, max_answers=max_answers)
+    return Session(
+        transcript, plan, catalog, interviewer, store, loop=loop, max_answers=max_answers
+    )

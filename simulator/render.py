@@ -13,7 +13,9 @@ from simulator.models import DECISION_LABELS, Debrief, Scorecard
 
 class Style:
     def __init__(self, stream: TextIO) -> None:
-        self.on = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        self.on = (
+            stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        )
 
     def __call__(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.on else text
@@ -25,7 +27,12 @@ class Style:
         return self(text, "2")
 
     def decision(self, decision: str) -> str:
-        color = {"strong_hire": "32", "lean_hire": "36", "lean_no_hire": "33", "strong_no_hire": "31"}
+        color = {
+            "strong_hire": "32",
+            "lean_hire": "36",
+            "lean_no_hire": "33",
+            "strong_no_hire": "31",
+        }
         return self(DECISION_LABELS.get(decision, decision), "1;" + color.get(decision, "0"))
 
 
@@ -44,9 +51,17 @@ def wrap(text: str, indent: str = "", first: str | None = None) -> str:
         if in_code or line.startswith(("    ", "\t")) or not line.strip():
             out.append((lead + line).rstrip())
         else:
-            bullet = len(line) - len(line.lstrip(" -*0123456789.")) if line.lstrip()[:1] in "-*0123456789" else 0
-            out.extend(textwrap.wrap(line, width(), initial_indent=lead,
-                                     subsequent_indent=indent + " " * bullet) or [lead])
+            bullet = (
+                len(line) - len(line.lstrip(" -*0123456789."))
+                if line.lstrip()[:1] in "-*0123456789"
+                else 0
+            )
+            out.extend(
+                textwrap.wrap(
+                    line, width(), initial_indent=lead, subsequent_indent=indent + " " * bullet
+                )
+                or [lead]
+            )
         lead = indent
     return "\n".join(out)
 
@@ -55,8 +70,10 @@ def scorecard_text(card: Scorecard, style: Style, title: str | None = None) -> s
     lines = [""]
     head = f"Scorecard — {title or card.question_id or card.round}"
     lines.append(style.bold(head))
-    lines.append(f"{style.decision(card.decision)}   overall {card.overall:.2f} / 4   "
-                 + style.dim(f"(graded by {card.grader})"))
+    lines.append(
+        f"{style.decision(card.decision)}   overall {card.overall:.2f} / 4   "
+        + style.dim(f"(graded by {card.grader})")
+    )
     if card.flags:
         lines.append(style("Flags: " + ", ".join(card.flags), "33"))
     lines.append("")
@@ -66,7 +83,7 @@ def scorecard_text(card: Scorecard, style: Style, title: str | None = None) -> s
         if score.feedback:
             lines.append(wrap(score.feedback, indent="        "))
         for quote in score.evidence:
-            lines.append(wrap(f'“{quote}”', indent="          ", first="        ▸ "))
+            lines.append(wrap(f"“{quote}”", indent="          ", first="        ▸ "))
     if card.strengths:
         lines += ["", style.bold("Strengths")] + [wrap(s, "    ", "  + ") for s in card.strengths]
     if card.improvements:

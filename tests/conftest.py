@@ -27,14 +27,19 @@ def isolated_env(tmp_path, monkeypatch):
 def catalog():
     from simulator.catalog import load_catalog
 
-    return load_catalog()
+    return load_catalog(check_signals=True)
 
 
-def run_cli(*args: str, input: str | None = None, cwd: Path | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, input: str | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m simulator ARGS` as a user would, in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "simulator", *args],
-        input=input, capture_output=True, text=True, timeout=120,
-        cwd=cwd or ROOT, env={**os.environ, **(env or {})},
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd or ROOT,
+        env={**os.environ, **(env or {})},
     )

@@ -24,7 +24,8 @@ def test_the_fixed_ids_exist(catalog):
 
 def test_the_three_loop_presets_exist(catalog):
     assert {"meta-research-engineer", "meta-ml-engineer", "msr-research-software-engineer"} <= set(
-        catalog.loops)
+        catalog.loops
+    )
     screen = catalog.loops["meta-research-engineer"].rounds[0]
     assert (screen.round, screen.stage, screen.area) == ("research", "screening", "cv")
 
@@ -41,8 +42,11 @@ def _catalog_with(tmp_path: Path, rel: str, text: str) -> Path:
     import shutil
 
     root = tmp_path / "rubrics"
-    shutil.copytree(ROOT / "rubrics" / "system-design", root / "system-design",
-                    ignore=shutil.ignore_patterns("questions"))
+    shutil.copytree(
+        ROOT / "rubrics" / "system-design",
+        root / "system-design",
+        ignore=shutil.ignore_patterns("questions"),
+    )
     target = root / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text)
@@ -53,7 +57,9 @@ GOOD = (ROOT / "rubrics/system-design/questions/url-shortener.yaml").read_text()
 
 
 def test_invalid_yaml_names_file_and_line(tmp_path):
-    root = _catalog_with(tmp_path, "system-design/questions/x.yaml", "title: [unclosed\nprompt: p\n")
+    root = _catalog_with(
+        tmp_path, "system-design/questions/x.yaml", "title: [unclosed\nprompt: p\n"
+    )
     with pytest.raises(CatalogError, match=r"x\.yaml:\d+: invalid YAML"):
         load_catalog(root)
 
@@ -69,7 +75,7 @@ def test_unknown_key_names_file_and_line(tmp_path):
 def test_unknown_criterion_names_the_line(tmp_path):
     text = GOOD.replace("criterion: deep-dive", "criterion: depth", 1)
     root = _catalog_with(tmp_path, "system-design/questions/url-shortener.yaml", text)
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "criterion: depth" in l)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "criterion: depth" in row)
     with pytest.raises(CatalogError, match=rf":{line}: .*'depth' is not a criterion"):
         load_catalog(root)
 
@@ -78,4 +84,4 @@ def test_bad_signal_regex_is_reported(tmp_path):
     text = GOOD.replace("'base ?62'", "'base (62'")
     root = _catalog_with(tmp_path, "system-design/questions/url-shortener.yaml", text)
     with pytest.raises(CatalogError, match=r"url-shortener\.yaml:\d+: bad signal"):
-        load_catalog(root)
+        load_catalog(root, check_signals=True)

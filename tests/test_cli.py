@@ -1,13 +1,22 @@
 """The command line as a user runs it: a subprocess, real files, exit codes."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
 
-ROUNDS = ["swe-coding", "everyday-programming", "system-design", "ml-system-design", "ai-coding",
-          "research", "research-presentation", "behavioral"]
+ROUNDS = [
+    "swe-coding",
+    "everyday-programming",
+    "system-design",
+    "ml-system-design",
+    "ai-coding",
+    "research",
+    "research-presentation",
+    "behavioral",
+]
 
 
 def test_rounds_and_questions_and_loops_list_as_json():
@@ -18,7 +27,8 @@ def test_rounds_and_questions_and_loops_list_as_json():
     assert "system-design/url-shortener" in [q["id"] for q in questions]
     loops = json.loads(run_cli("loops", "--json").stdout)
     assert {"meta-research-engineer", "meta-ml-engineer", "msr-research-software-engineer"} <= {
-        loop["id"] for loop in loops}
+        loop["id"] for loop in loops
+    }
 
 
 @pytest.mark.parametrize("round_kind", ROUNDS)
@@ -27,14 +37,15 @@ def test_headless_practice_of_every_round_kind(round_kind, tmp_path):
     answers.write_text(
         "I'd start by clarifying what we need and the constraints, then walk through my approach "
         "step by step, with the trade-offs of each choice.\n---\n"
-        "The main risk is scale, so I'd measure first and then optimise the slowest part.\n")
+        "The main risk is scale, so I'd measure first and then optimise the slowest part.\n"
+    )
     result = run_cli("practice", round_kind, "--answers", str(answers), "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     card = payload["scorecard"]
     assert card["round"] == round_kind and 1 <= card["overall"] <= 4
     assert card["decision"] in ("strong_no_hire", "lean_no_hire", "lean_hire", "strong_hire")
-    transcript = json.loads(open(payload["transcript"]).read())
+    transcript = json.loads(Path(payload["transcript"]).read_text())
     candidate = [t["text"] for t in transcript["rounds"][0]["turns"] if t["role"] == "candidate"]
     assert candidate[0].startswith("I'd start by clarifying")
     assert transcript["status"] == "complete"
@@ -42,23 +53,30 @@ def test_headless_practice_of_every_round_kind(round_kind, tmp_path):
 
 def test_practice_prints_the_conversation_and_scorecard(tmp_path):
     answers = tmp_path / "a.txt"
-    answers.write_text("I'd use a counter with base62 encoding so keys never collide.\n---\n"
-                       "Cache hot links in Redis.\n")
-    result = run_cli("practice", "system-design", "--question", "url-shortener", "--answers",
-                     str(answers))
+    answers.write_text(
+        "I'd use a counter with base62 encoding so keys never collide.\n---\n"
+        "Cache hot links in Redis.\n"
+    )
+    result = run_cli(
+        "practice", "system-design", "--question", "url-shortener", "--answers", str(answers)
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Interviewer:" in out and "I'd use a counter with base62" in out
     assert "Scorecard" in out and "overall" in out and "Saved " in out
 
 
-@pytest.mark.parametrize("preset", ["meta-research-engineer", "meta-ml-engineer",
-                                    "msr-research-software-engineer"])
+@pytest.mark.parametrize(
+    "preset", ["meta-research-engineer", "meta-ml-engineer", "msr-research-software-engineer"]
+)
 def test_every_loop_preset_runs_headless(preset, tmp_path):
     answers = tmp_path / "loop.txt"
-    answers.write_text("\n===\n".join(
-        f"Answer for round {i}: I'd clarify the goal, then explain my approach and its trade-offs."
-        for i in range(8)))
+    answers.write_text(
+        "\n===\n".join(
+            f"Answer for round {i}: I'd clarify the goal, then explain my approach and its trade-offs."
+            for i in range(8)
+        )
+    )
     result = run_cli("loop", preset, "--answers", str(answers), "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
@@ -70,11 +88,20 @@ def test_every_loop_preset_runs_headless(preset, tmp_path):
 
 def test_grade_with_question_text_and_review_and_export(tmp_path):
     answer = tmp_path / "answer.md"
-    answer.write_text("Dropout zeroes each unit with probability p during training and scales the "
-                      "survivors by 1/(1-p), so nothing changes at test time.")
-    result = run_cli("grade", "--round", "research", "--question-text",
-                     "What does dropout do and why does it reduce overfitting?", "--answer",
-                     str(answer), "--json")
+    answer.write_text(
+        "Dropout zeroes each unit with probability p during training and scales the "
+        "survivors by 1/(1-p), so nothing changes at test time."
+    )
+    result = run_cli(
+        "grade",
+        "--round",
+        "research",
+        "--question-text",
+        "What does dropout do and why does it reduce overfitting?",
+        "--answer",
+        str(answer),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     card = json.loads(result.stdout)
     assert card["round"] == "research" and card["question_id"] == "research/dropout"
@@ -84,8 +111,17 @@ def test_grade_with_question_text_and_review_and_export(tmp_path):
 
     answers = tmp_path / "a.txt"
     answers.write_text("I'd shard by key.\n")
-    session = json.loads(run_cli("practice", "system-design", "--question", "url-shortener",
-                                 "--answers", str(answers), "--json").stdout)["session_id"]
+    session = json.loads(
+        run_cli(
+            "practice",
+            "system-design",
+            "--question",
+            "url-shortener",
+            "--answers",
+            str(answers),
+            "--json",
+        ).stdout
+    )["session_id"]
     listing = json.loads(run_cli("review", "--json").stdout)
     assert session in [row["session_id"] for row in listing]
     shown = run_cli("review", session[:20])
@@ -96,18 +132,21 @@ def test_grade_with_question_text_and_review_and_export(tmp_path):
     assert text.startswith("# onsite") and "I'd shard by key." in text and "| Criterion |" in text
 
 
-@pytest.mark.parametrize("args", [
-    ["practice", "cooking"],
-    ["practice", "system-design", "--question", "no-such-question", "--answers", "README.md"],
-    ["practice", "system-design", "--answers", "/no/such/file"],
-    ["questions", "nope"],
-    ["loop", "google-l9"],
-    ["grade", "--round", "research", "--question", "dropout", "--answer", "/missing.md"],
-    ["review", "no-such-session"],
-    ["export", "no-such-session"],
-    ["practice"],
-    ["frobnicate"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["practice", "cooking"],
+        ["practice", "system-design", "--question", "no-such-question", "--answers", "README.md"],
+        ["practice", "system-design", "--answers", "/no/such/file"],
+        ["questions", "nope"],
+        ["loop", "google-l9"],
+        ["grade", "--round", "research", "--question", "dropout", "--answer", "/missing.md"],
+        ["review", "no-such-session"],
+        ["export", "no-such-session"],
+        ["practice"],
+        ["frobnicate"],
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args):
     result = run_cli(*args)
     assert result.returncode == 2, (args, result.stdout, result.stderr)
@@ -126,11 +165,19 @@ def test_an_empty_answers_file_is_bad_input(tmp_path):
 def test_persona_and_specialization_are_remembered(tmp_path):
     answers = tmp_path / "a.txt"
     answers.write_text("Attention costs O(n^2 d) in sequence length.\n")
-    result = run_cli("practice", "research", "--answers", str(answers), "--json",
-                     "--persona", "field=computer vision, seniority=staff, style=skeptical",
-                     "--specialization", "computer vision")
+    result = run_cli(
+        "practice",
+        "research",
+        "--answers",
+        str(answers),
+        "--json",
+        "--persona",
+        "field=computer vision, seniority=staff, style=skeptical",
+        "--specialization",
+        "computer vision",
+    )
     assert result.returncode == 0, result.stderr
     config = (tmp_path / "config.toml").read_text()
     assert "computer vision" in config and "skeptical" in config
-    transcript = json.loads(open(json.loads(result.stdout)["transcript"]).read())
+    transcript = json.loads(Path(json.loads(result.stdout)["transcript"]).read_text())
     assert transcript["rounds"][0]["persona"]["style"] == "skeptical"

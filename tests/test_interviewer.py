@@ -11,18 +11,28 @@ from simulator.models import RoundRecord
 
 def _runner(catalog, question_id="system-design/url-shortener", minutes=45, max_answers=8):
     q = catalog.question(question_id)
-    record = RoundRecord(round=q.round, question_id=q.id, question_title=q.title,
-                         question_prompt=q.prompt, minutes=minutes)
+    record = RoundRecord(
+        round=q.round,
+        question_id=q.id,
+        question_title=q.title,
+        question_prompt=q.prompt,
+        minutes=minutes,
+    )
     ctx = RoundContext(catalog=catalog, rubric=catalog.rubric(q.round), question=q, record=record)
     saves = []
     clock = FakeClock()
-    runner = RoundRunner(ctx, OfflineInterviewer(), clock, lambda: saves.append(len(record.turns)),
-                         max_answers=max_answers)
+    runner = RoundRunner(
+        ctx,
+        OfflineInterviewer(),
+        clock,
+        lambda: saves.append(len(record.turns)),
+        max_answers=max_answers,
+    )
     return runner, clock, saves
 
 
 def test_opening_asks_the_question_and_probes_never_repeat(catalog):
-    runner, clock, _ = _runner(catalog, max_answers=30)
+    runner, _, _ = _runner(catalog, max_answers=30)
     opening = asyncio.run(runner.open())
     assert "URL-shortening service" in opening.text
     asked = []
@@ -42,9 +52,12 @@ def test_opening_asks_the_question_and_probes_never_repeat(catalog):
 def test_question_probes_come_before_generic_ones_and_target_uncovered_criteria(catalog):
     runner, _, _ = _runner(catalog)
     asyncio.run(runner.open())
-    turn = asyncio.run(runner.answer(
-        "Requirements: shorten, redirect, custom aliases and expiry; low latency and high availability. "
-        "100 million URLs a day is about 1,160 writes per second and 11,600 redirects per second."))
+    turn = asyncio.run(
+        runner.answer(
+            "Requirements: shorten, redirect, custom aliases and expiry; low latency and high availability. "
+            "100 million URLs a day is about 1,160 writes per second and 11,600 redirects per second."
+        )
+    )
     q = catalog.question("system-design/url-shortener")
     own = {p.text for p in q.probes}
     assert any(p in turn.text for p in own)
@@ -54,11 +67,16 @@ def test_question_probes_come_before_generic_ones_and_target_uncovered_criteria(
 def test_a_mistake_is_challenged_once(catalog):
     runner, _, _ = _runner(catalog)
     asyncio.run(runner.open())
-    turn = asyncio.run(runner.answer(
-        "For keys I'd take the MD5 of the long URL and truncate it to the first 7 characters, "
-        "which is unique so there is no collision to handle."))
+    turn = asyncio.run(
+        runner.answer(
+            "For keys I'd take the MD5 of the long URL and truncate it to the first 7 characters, "
+            "which is unique so there is no collision to handle."
+        )
+    )
     assert turn.kind == "challenge" and "Are you sure" in turn.text
-    again = asyncio.run(runner.answer("Yes, MD5 truncated to the first 7 characters is unique, no collision."))
+    again = asyncio.run(
+        runner.answer("Yes, MD5 truncated to the first 7 characters is unique, no collision.")
+    )
     assert again.kind != "challenge"
 
 

@@ -6,9 +6,16 @@ from simulator.models import Criterion, Transcript, decision_for
 
 @pytest.mark.parametrize(
     ("overall", "decision"),
-    [(1.0, "strong_no_hire"), (1.74, "strong_no_hire"), (1.75, "lean_no_hire"),
-     (2.49, "lean_no_hire"), (2.5, "lean_hire"), (3.24, "lean_hire"), (3.25, "strong_hire"),
-     (4.0, "strong_hire")],
+    [
+        (1.0, "strong_no_hire"),
+        (1.74, "strong_no_hire"),
+        (1.75, "lean_no_hire"),
+        (2.49, "lean_no_hire"),
+        (2.5, "lean_hire"),
+        (3.24, "lean_hire"),
+        (3.25, "strong_hire"),
+        (4.0, "strong_hire"),
+    ],
 )
 def test_decision_thresholds_follow_the_contract(overall, decision):
     assert decision_for(overall) == decision

@@ -14,8 +14,16 @@ from simulator.analysis.text import Sentence
 
 _NUMBER = r"(\d+(?:[.,]\d+)*)\s*(k|thousand|m|mn|million|b|bn|billion|t|trillion)?\b"
 _MULTIPLIER = {
-    "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9, "t": 1e12, "trillion": 1e12,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
 }
 _POWER = re.compile(
     r"(\d+(?:\.\d+)?)\s*(?:\^|\*\*|to the power of|to the)\s*(\d+)(?:th)?"
@@ -53,8 +61,9 @@ def check(sentences: list[Sentence]) -> list[ArithmeticError_]:
             except (OverflowError, ValueError):
                 continue
             if truth > 0 and stated > 0 and abs(math.log10(stated / truth)) > math.log10(3):
-                errors.append(ArithmeticError_(
-                    sentence, match.group(0), f"{base}^{exponent} ≈ {truth:.3g}"))
+                errors.append(
+                    ArithmeticError_(sentence, match.group(0), f"{base}^{exponent} ≈ {truth:.3g}")
+                )
         day = _PER_DAY.search(sentence.text)
         second = _PER_SECOND.search(sentence.text, day.end()) if day else None
         if day and second:
@@ -63,7 +72,11 @@ def check(sentences: list[Sentence]) -> list[ArithmeticError_]:
             average = per_day / 86_400
             # Peaks of up to ~10x the average are normal; beyond that the sum is wrong.
             if per_second > 0 and not (average / 3 <= per_second <= average * 10):
-                errors.append(ArithmeticError_(
-                    sentence, sentence.text[day.start() : second.end()],
-                    f"{day.group(0).strip()} is about {average:,.0f} per second on average"))
+                errors.append(
+                    ArithmeticError_(
+                        sentence,
+                        sentence.text[day.start() : second.end()],
+                        f"{day.group(0).strip()} is about {average:,.0f} per second on average",
+                    )
+                )
     return errors

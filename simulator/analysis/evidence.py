@@ -13,6 +13,7 @@ from functools import cache
 
 from simulator.analysis import arithmetic
 from simulator.analysis.injection import injection_sentences
+from simulator.analysis.similarity import topic_index
 from simulator.analysis.text import (
     Sentence,
     content_stems,
@@ -25,12 +26,22 @@ from simulator.catalog import compile_signal
 from simulator.models import KeyPoint, Misconception, Question, Rubric
 
 FLAG_INJECTION = "injection_attempt"
-NON_ANSWER_FLAGS = ("empty", "too_short", "gibberish", "buzzword_list", "restated_question", "off_topic")
+NON_ANSWER_FLAGS = (
+    "empty",
+    "too_short",
+    "gibberish",
+    "buzzword_list",
+    "restated_question",
+    "off_topic",
+)
 
 
 @cache
 def _compiled(signal: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(compile_signal(signal))
+    try:
+        return tuple(compile_signal(signal))
+    except re.error:  # the catalog check reports it; at run time the signal never matches
+        return (re.compile(r"(?!x)x"),)
 
 
 def first_match(signals: list[str], candidates: list[Sentence]) -> Sentence | None:
@@ -80,8 +91,9 @@ def _is_gibberish(tokens: list[str]) -> bool:
     if not alpha:
         return bool(tokens)
     odd = sum(not looks_like_a_word(t) for t in alpha)
-    return odd / len(alpha) >= 0.25 or (len(alpha) >= 6 and function_word_ratio(tokens) < 0.08
-                                         and odd / len(alpha) >= 0.15)
+    return odd / len(alpha) >= 0.25 or (
+        len(alpha) >= 6 and function_word_ratio(tokens) < 0.08 and odd / len(alpha) >= 0.15
+    )
 
 
 def _is_buzzword_list(text: str, tokens: list[str], found: list[Sentence]) -> bool:
@@ -148,14 +160,10 @@ def analyze(
 
 
 def _off_topic(result: Analysis, question: Question, siblings: list[Question]) -> bool:
-    """Another question of the bank is answered far better than the one asked."""
-    own = len(result.covered)
-    if own >= 3:
+    """The answer is about another question of the bank far more than about the one asked."""
+    if len(result.covered) >= 3 or question not in siblings:
         return False
-    best = 0
-    for other in siblings:
-        if other.id == question.id:
-            continue
-        hits = sum(first_match(kp.signals, result.sentences) is not None for kp in other.key_points)
-        best = max(best, hits)
-    return best >= own + 3
+    scores = topic_index(siblings).scores(" ".join(s.text for s in result.sentences))
+    own = scores.pop(question.id, 0.0)
+    best = max(scores.values(), default=0.0)
+    return best >= 0.12 and best > 1.6 * own

@@ -6,17 +6,23 @@ import re
 
 from simulator.analysis.text import Sentence
 
+_QUALIFIERS = "(all |any |the |your |previous |prior |above |earlier )*"
+_TOP = r"(4|four|top|maximum|max|full|perfect|highest|10/10|100%)"
 _PATTERNS = [
-    r"\bignore (all |any |the |your |previous |prior |above |earlier )*(instructions?|rubric|rules|prompt)",
-    r"\bdisregard (all |any |the |your |previous |prior )*(instructions?|rubric|rules|criteria)",
+    rf"\bignore {_QUALIFIERS}(instructions?|rubric|rules|prompt)",
+    rf"\bdisregard {_QUALIFIERS}(instructions?|rubric|rules|criteria)",
     r"\b(grader|grading (model|system|ai)|evaluator|assistant|language model|llm)\s*[,:]",
-    r"\b(give|award|assign|score|grade|rate|mark)\b[^.\n]{0,40}\b(4|four|top|maximum|max|full|perfect|highest|10/10|100%)\b[^.\n]{0,20}\b(score|marks?|points?|grade|rating|everywhere|on every|across)",
-    r"\b(top|maximum|highest|perfect|full) (score|marks?|grade)\b[^.\n]{0,60}\b(automatically|every (criterion|dimension)|regardless)",
+    rf"\b(give|award|assign|score|grade|rate|mark)\b[^.\n]{{0,40}}\b{_TOP}\b[^.\n]{{0,20}}"
+    r"\b(score|marks?|points?|grade|rating|everywhere|on every|across)",
+    r"\b(top|maximum|highest|perfect|full) (score|marks?|grade)\b[^.\n]{0,60}"
+    r"\b(automatically|every (criterion|dimension)|regardless)",
     r"\brubric (was|has been|is|got) (updated|changed|replaced|overridden)",
-    r"\b(system|admin|administrator|developer|moderator)\s+(notice|message|prompt|override|instruction)",
+    r"\b(system|admin|administrator|developer|moderator)\s+"
+    r"(notice|message|prompt|override|instruction)",
     r"\bnew instructions?\b",
     r"\byou (are|must|will) now\b",
-    r"\b(strong[_ ]hire|score of 4|4/4|4 out of 4)\b[^.\n]{0,40}\b(for|to) (this|my|the) (answer|candidate|response)",
+    r"\b(strong[_ ]hire|score of 4|4/4|4 out of 4)\b[^.\n]{0,40}"
+    r"\b(for|to) (this|my|the) (answer|candidate|response)",
     r"</?(system|instructions?|rubric|grader)>",
     r"\bprompt injection\b",
 ]

@@ -53,12 +53,13 @@ class RoundContext:
         return self.record.question_prompt
 
     def graded_answers(self) -> str:
-        """The candidate's words that are graded: every answer before the closing turn."""
+        """The candidate's words that are graded: every answer before the closing turn
+        (a clarifying question is not an answer)."""
         out: list[str] = []
         for turn in self.record.turns:
             if turn.role == "interviewer" and turn.kind == "closing":
                 break
-            if turn.role == "candidate":
+            if turn.role == "candidate" and turn.kind != "clarify":
                 out.append(turn.text)
         return "\n\n".join(out)
 
@@ -71,8 +72,6 @@ class Interviewer(Protocol):
         """The next interviewer turn: the opening question, a follow-up, or the closing."""
         ...
 
-    async def grade(self, ctx: RoundContext) -> Scorecard:
-        ...
+    async def grade(self, ctx: RoundContext) -> Scorecard: ...
 
-    async def debrief(self, loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debrief:
-        ...
+    async def debrief(self, loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debrief: ...

@@ -342,7 +342,8 @@ def _report(raw: _Raw, cases: list[TestCase], limits: Limits) -> RunReport:
 
     failed = [o for o in outcomes if not o.passed]
     if not failed:
-        return report("passed", f"All {total} tests passed.", outcomes)
+        return report("passed", "The test passed." if total == 1 else f"All {total} tests passed.",
+                      outcomes)
     if any(case_records.get(o.index, {}).get("etype") == "MemoryError" for o in failed):
         first = next(o for o in failed
                      if case_records.get(o.index, {}).get("etype") == "MemoryError")

@@ -34,16 +34,21 @@ def compose_debrief(loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debri
     graded = [s for s in signals if s.overall is not None]
     onsite = [s for s in graded if s.stage == "onsite"] or graded
     if not onsite:
-        return Debrief(rounds=signals, overall=1.0, decision="strong_no_hire",
-                       summary="No round was graded.", focus=[])
+        return Debrief(
+            rounds=signals,
+            overall=1.0,
+            decision="strong_no_hire",
+            summary="No round was graded.",
+            focus=[],
+        )
     overall = round(sum(s.overall for s in onsite) / len(onsite), 2)  # type: ignore[misc]
     decision = decision_for(overall)
     weak = [s for s in onsite if s.decision in ("strong_no_hire", "lean_no_hire")]
     capped = ""
-    if any(s.decision == "strong_no_hire" for s in onsite) or len(weak) >= 2:
-        if decision in ("lean_hire", "strong_hire"):
-            decision = "lean_no_hire"
-            capped = " Capped at lean no hire: the committee will not hire over a clear no-hire round."
+    clear_no = any(s.decision == "strong_no_hire" for s in onsite) or len(weak) >= 2
+    if clear_no and decision in ("lean_hire", "strong_hire"):
+        decision = "lean_no_hire"
+        capped = " Capped at lean no hire: the committee will not hire over a clear no-hire round."
     screens = [s for s in graded if s.stage == "screening"]
     screen_note = ""
     if any((s.overall or 0) < 2.5 for s in screens):
@@ -56,8 +61,13 @@ def compose_debrief(loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debri
         f"round{'s' if len(onsite) != 1 else ''}). Strongest: {best.round} ({best.overall:.2f}); "
         f"weakest: {worst.round} ({worst.overall:.2f}).{capped}{screen_note}"
     )
-    return Debrief(rounds=signals, overall=overall, decision=decision, summary=summary,
-                   focus=focus_areas(rounds))
+    return Debrief(
+        rounds=signals,
+        overall=overall,
+        decision=decision,
+        summary=summary,
+        focus=focus_areas(rounds),
+    )
 
 
 def focus_areas(rounds: list[RoundRecord], limit: int = 3) -> list[str]:

@@ -88,15 +88,24 @@ class RoundRunner:
             return self.record.turns[-1]
         return await self._reply(on_token)
 
-    async def answer(self, text: str, on_token: TokenSink | None = None, kind: TurnKind = "answer",
-                     **extra) -> Turn | None:
+    async def answer(
+        self, text: str, on_token: TokenSink | None = None, kind: TurnKind = "answer", **extra
+    ) -> Turn | None:
         """Record the candidate's answer, then get the interviewer's next turn.
 
         Returns None when the round is over (the candidate answered the closing turn).
         """
+        self.record_answer(text, kind, **extra)
+        return await self.follow_up(on_token)
+
+    def record_answer(self, text: str, kind: TurnKind = "answer", **extra) -> Turn:
+        """Save the candidate's words (synchronously, before anything can fail)."""
         if self.finished:
             raise RuntimeError("the round is over")
-        self._append("candidate", kind, text, **extra)
+        return self._append("candidate", kind, text, **extra)
+
+    async def follow_up(self, on_token: TokenSink | None = None) -> Turn | None:
+        """The interviewer's turn after a recorded answer; None when the round is over."""
         if self.closing_asked:
             self.end(self.record.ended_by or "probes")
             return None

@@ -8,11 +8,23 @@ from simulator.catalog import Catalog
 from simulator.models import Question
 
 _AREAS = {
-    "cv": "cv", "computer vision": "cv", "vision": "cv", "image": "cv",
-    "nlp": "nlp", "natural language": "nlp", "language": "nlp", "llm": "nlp", "text": "nlp",
-    "rl": "rl", "reinforcement": "rl", "robotics": "rl",
-    "generative": "generative", "diffusion": "generative",
-    "optimization": "optimization", "scaling": "scaling", "evaluation": "evaluation",
+    "cv": "cv",
+    "computer vision": "cv",
+    "vision": "cv",
+    "image": "cv",
+    "nlp": "nlp",
+    "natural language": "nlp",
+    "language": "nlp",
+    "llm": "nlp",
+    "text": "nlp",
+    "rl": "rl",
+    "reinforcement": "rl",
+    "robotics": "rl",
+    "generative": "generative",
+    "diffusion": "generative",
+    "optimization": "optimization",
+    "scaling": "scaling",
+    "evaluation": "evaluation",
 }
 
 

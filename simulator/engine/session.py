@@ -77,7 +77,9 @@ class Session:
     ) -> Session:
         profile = profile or CandidateProfile()
         area = area_for(profile.specialization) if round_kind == "research" else None
-        question = choose_question(catalog, round_kind, question_id, area, seen_questions(store), rng)
+        question = choose_question(
+            catalog, round_kind, question_id, area, seen_questions(store), rng
+        )
         spec = LoopRound(round=round_kind, minutes=minutes, persona=persona)
         transcript = Transcript(
             session_id=new_session_id(round_kind),
@@ -86,8 +88,15 @@ class Session:
             model=interviewer.model,
             profile=profile,
         )
-        return cls(transcript, [PlannedRound(spec, question)], catalog, interviewer, store,
-                   persona=persona, **kwargs)
+        return cls(
+            transcript,
+            [PlannedRound(spec, question)],
+            catalog,
+            interviewer,
+            store,
+            persona=persona,
+            **kwargs,
+        )
 
     @classmethod
     def for_loop(
@@ -105,7 +114,9 @@ class Session:
         seen = seen_questions(store)
         plan: list[PlannedRound] = []
         for spec in loop.rounds:
-            area = spec.area or (area_for(profile.specialization) if spec.round == "research" else None)
+            area = spec.area or (
+                area_for(profile.specialization) if spec.round == "research" else None
+            )
             question = choose_question(catalog, spec.round, spec.question, area, seen, rng)
             seen.add(question.id)  # never the same question twice in one loop
             plan.append(PlannedRound(spec, question))
@@ -118,8 +129,9 @@ class Session:
             model=interviewer.model,
             profile=profile,
         )
-        return cls(transcript, plan, catalog, interviewer, store, persona=persona, loop=loop,
-                   **kwargs)
+        return cls(
+            transcript, plan, catalog, interviewer, store, persona=persona, loop=loop, **kwargs
+        )
 
     # -------------------------------------------------------------- playing
 
@@ -139,15 +151,17 @@ class Session:
         planned = self.plan[index]
         while len(self.transcript.rounds) <= index:
             spec = self.plan[len(self.transcript.rounds)]
-            self.transcript.rounds.append(RoundRecord(
-                round=spec.spec.round,
-                question_id=spec.question.id,
-                question_title=spec.question.title,
-                question_prompt=spec.question.prompt,
-                stage=spec.spec.stage,
-                minutes=spec.spec.minutes or spec.question.minutes,
-                persona=spec.spec.persona or self.persona,
-            ))
+            self.transcript.rounds.append(
+                RoundRecord(
+                    round=spec.spec.round,
+                    question_id=spec.question.id,
+                    question_title=spec.question.title,
+                    question_prompt=spec.question.prompt,
+                    stage=spec.spec.stage,
+                    minutes=spec.spec.minutes or spec.question.minutes,
+                    persona=spec.spec.persona or self.persona,
+                )
+            )
         record = self.transcript.rounds[index]
         ctx = RoundContext(
             catalog=self.catalog,
@@ -170,7 +184,9 @@ class Session:
         pending = [i for i, r in enumerate(self.transcript.rounds) if r.scorecard is None]
         await asyncio.gather(*(grade(i) for i in pending))
         if self.transcript.kind == "loop":
-            self.transcript.debrief = await self.interviewer.debrief(self.loop, self.transcript.rounds)
+            self.transcript.debrief = await self.interviewer.debrief(
+                self.loop, self.transcript.rounds
+            )
         self.transcript.status = "complete"
         self.save()
         return self.transcript

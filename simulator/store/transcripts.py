@@ -28,6 +28,7 @@ class SessionSummary:
     title: str
     rounds: list[str]
     question_ids: list[str]
+    round_scores: list[float | None]
     status: str
     overall: float | None
     decision: str | None
@@ -58,7 +59,9 @@ class TranscriptStore:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
         except OSError as err:
-            raise StoreError(f"cannot save the transcript in {self.root}: {err.strerror or err}") from None
+            raise StoreError(
+                f"cannot save the transcript in {self.root}: {err.strerror or err}"
+            ) from None
         return target
 
     def load(self, session_id: str) -> Transcript:
@@ -122,6 +125,7 @@ def summarize(transcript: Transcript, path: Path) -> SessionSummary:
         title=title,
         rounds=[r.round for r in transcript.rounds],
         question_ids=[r.question_id for r in transcript.rounds if r.question_id],
+        round_scores=[r.scorecard.overall if r.scorecard else None for r in transcript.rounds],
         status=transcript.status,
         overall=overall,
         decision=decision,

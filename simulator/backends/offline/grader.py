@@ -50,9 +50,9 @@ def level_from_coverage(points: list[KeyPoint], covered: list[KeyPoint], generic
     core_made = sum(kp in covered for kp in core) / len(core) if core else 1.0
     advanced_made = any(kp in covered for kp in advanced)
     share = len(covered) / len(points)
-    if share >= 0.75 and (advanced_made or not advanced) or core_made == 1.0 and advanced_made:
+    if (share >= 0.75 and (advanced_made or not advanced)) or (core_made == 1.0 and advanced_made):
         return 4
-    if share >= 0.45 or core_made >= 0.5 and advanced_made:
+    if share >= 0.45 or (core_made >= 0.5 and advanced_made):
         return 3
     return 2
 
@@ -121,7 +121,15 @@ def grade_analysis(
             notes.append(_NON_ANSWER_REASON[non_answer[0]])
             evidence = []
         elif criterion.id == "correctness" and correctness is not None:
-            level = 4 if correctness >= 1 else 3 if correctness >= 0.75 else 2 if correctness >= 0.4 else 1
+            level = (
+                4
+                if correctness >= 1
+                else 3
+                if correctness >= 0.75
+                else 2
+                if correctness >= 0.4
+                else 1
+            )
             notes.append(f"{correctness:.0%} of the hidden tests passed.")
         else:
             level = level_from_coverage(own, made, len(generic))
@@ -141,10 +149,15 @@ def grade_analysis(
                 notes.append(_CAP_REASON[criterion.id])
         missing = [kp for kp in own if kp not in made]
         quotes = list(dict.fromkeys(quote(s.text) for s in evidence))[:3]
-        scores.append(CriterionScore(
-            id=criterion.id, name=criterion.name, score=level, evidence=quotes,
-            feedback=_feedback(made, missing, notes) if not non_answer else " ".join(notes),
-        ))
+        scores.append(
+            CriterionScore(
+                id=criterion.id,
+                name=criterion.name,
+                score=level,
+                evidence=quotes,
+                feedback=_feedback(made, missing, notes) if not non_answer else " ".join(notes),
+            )
+        )
     weights = {c.id: c.weight for c in rubric.criteria}
     overall = round(sum(s.score * weights[s.id] for s in scores) / sum(weights.values()), 2)
     flags = list(dict.fromkeys(analysis.flags))
@@ -164,7 +177,7 @@ def grade_analysis(
 
 
 _CAP_REASON = {
-    "situation": "The story is told as what you would do, not what happened: give one real situation.",
+    "situation": "The story is what you would do, not what happened: give one real situation.",
     "actions": "Say what you did yourself: the story is told as 'we' or as what you would do.",
     "result": "A hypothetical story has no result: say what actually happened.",
     "relevance": "It is hard to see your own part in the story.",
@@ -176,7 +189,9 @@ def _arithmetic_criterion(rubric: Rubric) -> str | None:
     return next((c for c in _ARITHMETIC_CRITERIA if c in ids), ids[0] if ids else None)
 
 
-def _strengths(scores: list[CriterionScore], points: list[KeyPoint], analysis: Analysis) -> list[str]:
+def _strengths(
+    scores: list[CriterionScore], points: list[KeyPoint], analysis: Analysis
+) -> list[str]:
     """The best criteria, each with the strongest point the candidate actually made."""
     good = sorted((s for s in scores if s.score >= 3), key=lambda s: -s.score)
     out = []
@@ -198,7 +213,9 @@ def _improvements(
     weak = sorted((s for s in scores if s.score <= 2), key=lambda s: -(4 - s.score) * weights[s.id])
     out: list[str] = []
     for score in weak[:3]:
-        missing = [kp for kp in points if kp.criterion == score.id and kp.id not in analysis.covered]
+        missing = [
+            kp for kp in points if kp.criterion == score.id and kp.id not in analysis.covered
+        ]
         advice = missing[0].text if missing else rubric.criterion(score.id).levels[3]
         line = f"{score.name}: {advice}"
         study = _study_pointer(guide, score.id)

@@ -24,7 +24,11 @@ _ACKS = {
 
 def _style(ctx: RoundContext) -> str:
     style = ctx.persona.style.lower()
-    return "tough" if any(w in style for w in ("tough", "skeptic", "grill", "rigorous", "blunt")) else "friendly"
+    return (
+        "tough"
+        if any(w in style for w in ("tough", "skeptic", "grill", "rigorous", "blunt"))
+        else "friendly"
+    )
 
 
 class OfflineInterviewer:
@@ -51,30 +55,47 @@ class OfflineInterviewer:
         ack = self._ack(ctx, len(kinds))
 
         context = ctx.question.context if ctx.question else None
-        if context and _is_clarifying_question(last) and "clarify" not in kinds:
-            return InterviewerReply(text=f"Good question. {context.strip()}", kind="clarify")
+        asked_for_clarification = turns[-1].role == "candidate" and turns[-1].kind == "clarify"
+        if asked_for_clarification or (
+            context and _is_clarifying_question(last) and "clarify" not in kinds
+        ):
+            if context and "clarify" not in kinds:
+                return InterviewerReply(text=f"Good question. {context.strip()}", kind="clarify")
+            return InterviewerReply(
+                text="I'll leave that to you: make a reasonable assumption, say it, and go on.",
+                kind="clarify",
+            )
 
         whole = analyze(ctx.graded_answers(), ctx.rubric, ctx.question, ctx.question_text)
         latest = analyze(last, ctx.rubric, ctx.question, ctx.question_text)
         challenged = {t.criterion for t in turns if t.kind == "challenge"}
         for mistake, sentence in latest.mistakes:
             if mistake.criterion not in challenged:
-                text = (f'{ack} You said: "{quote(sentence.text, 160)}". Are you sure about that? '
-                        "Walk me through why it holds.")
+                text = (
+                    f'{ack} You said: "{quote(sentence.text, 160)}". Are you sure about that? '
+                    "Walk me through why it holds."
+                )
                 return InterviewerReply(text=text, kind="challenge", criterion=mistake.criterion)
 
         if latest.non_answer and kinds[-1] != "clarify" and len(kinds) < 4:
             probe = self._next_probe(ctx, whole, asked)
             nudge = "I need more than that to go on. Could you walk me through your reasoning"
             text = f"{nudge}? {probe[0]}" if probe else f"{nudge}, step by step?"
-            return InterviewerReply(text=text, kind="clarify", criterion=probe[1] if probe else None)
+            return InterviewerReply(
+                text=text, kind="clarify", criterion=probe[1] if probe else None
+            )
+
+        if turns[-1].role == "candidate" and turns[-1].kind == "code" and turns[-1].tests_total:
+            ack = _test_ack(turns[-1].tests_passed or 0, turns[-1].tests_total)
 
         probe = self._next_probe(ctx, whole, asked)
         if probe is None:
             return InterviewerReply(text=self._closing(ctx, time_up=False), kind="closing")
         return InterviewerReply(text=f"{ack} {probe[0]}", kind="probe", criterion=probe[1])
 
-    def _next_probe(self, ctx: RoundContext, seen: Analysis, asked: set[str]) -> tuple[str, str] | None:
+    def _next_probe(
+        self, ctx: RoundContext, seen: Analysis, asked: set[str]
+    ) -> tuple[str, str] | None:
         """The most important criterion not yet covered that still has an unasked probe."""
         asked_plain = {_strip_ack(a) for a in asked}
         points = ctx.question.key_points if ctx.question else []
@@ -82,7 +103,9 @@ class OfflineInterviewer:
         for order, criterion in enumerate(ctx.rubric.criteria):
             own = [kp for kp in points if kp.criterion == criterion.id]
             made = len(seen.covered_points(own))
-            coverage = made / len(own) if own else min(1.0, len(seen.generic.get(criterion.id, [])) / 2)
+            coverage = (
+                made / len(own) if own else min(1.0, len(seen.generic.get(criterion.id, [])) / 2)
+            )
             candidates: list[tuple[float, str]] = []
             for probe in ctx.question.probes if ctx.question else []:
                 if probe.criterion != criterion.id or probe.text in asked_plain:
@@ -141,6 +164,16 @@ def correctness_of(record: RoundRecord) -> float | None:
     return None
 
 
+def _test_ack(passed: int, total: int) -> str:
+    """What an interviewer says after running the candidate's code, without revealing the tests."""
+    if passed == total:
+        return f"I ran it against my tests: all {total} pass."
+    return (
+        f"I ran it against my tests: {passed} of {total} pass, so something is off for some "
+        "inputs — keep that in mind."
+    )
+
+
 def _is_clarifying_question(text: str) -> bool:
     stripped = text.strip()
     return stripped.endswith("?") and len(words(stripped)) <= 40
@@ -161,5 +194,5 @@ def _cv_hook(ctx: RoundContext) -> str | None:
     for line in ctx.profile.cv_text.splitlines():
         item = line.strip().lstrip("-*•").strip()
         if len(words(item)) >= 6 and not item.startswith("#"):
-            return f"I was reading your CV — \"{quote(item, 140)}\" — keep that in mind as we go."
+            return f'I was reading your CV — "{quote(item, 140)}" — keep that in mind as we go.'
     return None

@@ -1,0 +1,117 @@
+"""Per-submission overhead of the sandboxed runner over running the same tests in-process.
+
+    .venv/bin/python benchmarks/runner_overhead.py [--repeat 5] [--round ai-coding]
+
+For every coding problem, times `run_tests(reference, spec, "tests")` (a fresh `python -I`
+child: interpreter start, numpy import, rlimits, audit hook, the tests, JSON back) against
+executing the same setup, reference and test calls in this process (numpy already
+imported). The difference is what a candidate waits for on top of their code. Target: a
+median under 150 ms.
+
+Two figures per problem: wall-clock (what the user waits for; inflated when other processes
+compete for the CPUs, see the load average printed at the end) and CPU time (the parent's
+plus the child's, from getrusage: the cost itself, robust to a busy machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy  # noqa: E402,F401  - the in-process baseline starts with numpy loaded
+
+from simulator.catalog import load_catalog  # noqa: E402
+from simulator.coding import _child  # noqa: E402
+from simulator.coding.runner import run_tests  # noqa: E402
+from simulator.models import CodingSpec  # noqa: E402
+
+
+def in_process(spec: CodingSpec) -> float:
+    """Seconds to run the hidden tests of the reference here, with the child's own helpers."""
+    started = time.perf_counter()
+    trusted = _child._namespace(spec.setup, "<setup>")
+    reference = _child._namespace(spec.setup, "<setup>")
+    exec(compile(spec.reference, "<reference>", "exec"), reference)
+    candidate = _child._namespace(spec.setup, "<setup>")
+    exec(compile(spec.reference, "<solution>", "exec"), candidate)
+    for case in spec.tests:
+        _child._seed()
+        if case.check:
+            got, args = _child._call(case.call, candidate)
+            assert eval(case.check, {**candidate, **trusted, "result": got, "args": args})
+            continue
+        if case.expected is not None:
+            want = eval(case.expected, dict(trusted))
+        else:
+            want, _ = _child._call(case.call, reference)
+        _child._seed()
+        got, _ = _child._call(case.call, candidate)
+        assert _child._same(got, want, case.tol)[0], case.call
+    return time.perf_counter() - started
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--round", default="ai-coding")
+    parser.add_argument("--root", type=Path, default=None, help="rubrics directory")
+    options = parser.parse_args()
+    catalog = load_catalog(options.root)
+    questions = [q for q in catalog.questions_for(options.round) if q.coding]
+    if not questions:
+        print(f"no coding problems in {options.round}")
+        return 1
+    wall_over: list[float] = []
+    cpu_over: list[float] = []
+    print(f"{'problem':32} {'sandbox wall':>12} {'in-proc wall':>12} {'overhead wall':>13} "
+          f"{'sandbox cpu':>11} {'in-proc cpu':>11} {'overhead cpu':>12}   (ms)")
+    for question in questions:
+        spec = question.coding
+        assert spec is not None
+        sandbox, local, sandbox_cpu, local_cpu = [], [], [], []
+        for _ in range(options.repeat):
+            cpu0, started = _cpu(), time.perf_counter()
+            report = run_tests(spec.reference, spec, "tests")
+            sandbox.append(time.perf_counter() - started)
+            sandbox_cpu.append(_cpu() - cpu0)
+            assert report.verdict == "passed", (question.id, report.message)
+            cpu0 = _cpu()
+            local.append(in_process(spec))
+            local_cpu.append(_cpu() - cpu0)
+        s, p = statistics.median(sandbox) * 1e3, statistics.median(local) * 1e3
+        sc, pc = statistics.median(sandbox_cpu) * 1e3, statistics.median(local_cpu) * 1e3
+        wall_over.append(s - p)
+        cpu_over.append(sc - pc)
+        print(f"{question.slug:32} {s:12.1f} {p:12.1f} {s - p:13.1f} {sc:11.1f} {pc:11.1f} "
+              f"{sc - pc:12.1f}")
+    print()
+    for name, values in (("wall-clock", wall_over), ("CPU", cpu_over)):
+        values.sort()
+        p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
+        print(f"{name} overhead per submission over {len(values)} problems: median "
+              f"{statistics.median(values):.1f} ms, mean {statistics.mean(values):.1f} ms, "
+              f"p90 {p90:.1f} ms, max {values[-1]:.1f} ms")
+    load = os.getloadavg()[0]
+    print(f"load average {load:.2f} on {os.cpu_count()} CPUs"
+          + ("  (busy machine: the wall-clock figures are inflated)" if load > (os.cpu_count() or 1)
+             else ""))
+    verdict = "met" if statistics.median(cpu_over) < 150 else "NOT met"
+    print(f"target < 150 ms (median CPU overhead): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

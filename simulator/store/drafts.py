@@ -1,0 +1,36 @@
+"""The answer being typed, saved every few seconds so a killed app loses almost nothing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class DraftStore:
+    def __init__(self, transcripts_dir: Path) -> None:
+        self.root = Path(transcripts_dir) / ".drafts"
+
+    def _path(self, session_id: str, round_index: int) -> Path:
+        return self.root / f"{session_id}.{round_index}.txt"
+
+    def save(self, session_id: str, round_index: int, text: str) -> None:
+        path = self._path(session_id, round_index)
+        try:
+            if not text.strip():
+                path.unlink(missing_ok=True)
+                return
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a draft is a safety net; failing to write one must not interrupt typing
+
+    def load(self, session_id: str, round_index: int) -> str:
+        try:
+            return self._path(session_id, round_index).read_text(encoding="utf-8")
+        except OSError:
+            return ""
+
+    def clear(self, session_id: str, round_index: int) -> None:
+        self._path(session_id, round_index).unlink(missing_ok=True)

@@ -1,0 +1,174 @@
+"""The Textual app: a thin client of the engine, the backends and the store.
+
+`make_app(settings)` is the one factory used by the CLI and by the tests. Screens own their
+state; workers post messages; styles live in app.tcss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from simulator.backends import make_interviewer
+from simulator.backends.base import Interviewer
+from simulator.catalog import Catalog, default_catalog
+from simulator.config import Settings, remember
+from simulator.engine.clock import Clock, SystemClock
+from simulator.engine.session import Session
+from simulator.store.drafts import DraftStore
+from simulator.store.transcripts import TranscriptStore
+
+CODING_ROUNDS = ("swe-coding", "ai-coding")
+
+
+class OnsiteApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "onsite"
+    SUB_TITLE = "mock interviews for research positions"
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="theme", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        store: TranscriptStore,
+        interviewer_factory: Callable[[], Interviewer],
+        clock: Clock | None = None,
+        session: Session | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.catalog = catalog
+        self.store = store
+        self.drafts = DraftStore(store.root)
+        self.interviewer_factory = interviewer_factory
+        self.clock = clock or SystemClock()
+        self.initial_session = session
+
+    # -------------------------------------------------------------- lifecycle
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        from simulator.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.initial_session is not None:
+            self.play(self.initial_session)
+        if os.environ.get("ONSITE_EXIT_WHEN_READY"):  # used by benchmarks/tui_startup.py
+            self.call_after_refresh(self.exit)
+
+    # -------------------------------------------------------------- flow of a session
+
+    def play(self, session: Session) -> None:
+        """Play the session's next round; after the last one, grade and show the scorecard."""
+        index = session.next_index
+        if index >= len(session.plan):
+            from simulator.tui.screens.scorecard import ScorecardScreen
+
+            self.push_screen(ScorecardScreen(session))
+            return
+        round_kind = session.plan[index].spec.round
+        if round_kind in CODING_ROUNDS:
+            from simulator.tui.screens.coding import CodingScreen as RoundScreen
+        else:
+            from simulator.tui.screens.interview import InterviewScreen as RoundScreen
+
+        def after_round(_: bool | None) -> None:
+            if session.next_index < len(session.plan):
+                from simulator.tui.screens.break_screen import BreakScreen
+
+                self.push_screen(BreakScreen(session), lambda _: self.play(session))
+            else:
+                self.play(session)
+
+        self.push_screen(RoundScreen(session, index), after_round)
+
+    def new_interviewer(self) -> Interviewer:
+        return self.interviewer_factory()
+
+    # -------------------------------------------------------------- actions
+
+    def action_help(self) -> None:
+        from simulator.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        with contextlib.suppress(OSError):
+            remember({"theme": self.theme})
+
+    def action_review(self) -> None:
+        from simulator.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen())
+
+    def action_profile(self) -> None:
+        from simulator.tui.screens.profile import ProfileScreen
+
+        self.push_screen(ProfileScreen())
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Review sessions", "Past sessions, scores and progress", self.action_review
+        )
+        yield SystemCommand(
+            "Edit profile", "Name, target role, specialization, CV, persona", self.action_profile
+        )
+        yield SystemCommand(
+            "Toggle dark/light theme", "Switch and remember the theme", self.action_toggle_theme
+        )
+        yield SystemCommand("Key bindings", "Show every key binding", self.action_help)
+        from simulator.tui.screens.home import HomeScreen
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is not None and isinstance(self.screen, HomeScreen):
+            for kind, rubric in self.catalog.rubrics.items():
+                yield SystemCommand(
+                    f"Practise: {rubric.name}",
+                    f"A {kind} round, unseen question",
+                    lambda kind=kind: home.start_practice(kind),
+                )
+            for loop in self.catalog.loops.values():
+                yield SystemCommand(
+                    f"Run loop: {loop.name}",
+                    loop.description.strip()[:80],
+                    lambda loop=loop: home.start_loop(loop),
+                )
+
+
+def make_app(
+    settings: Settings | None = None,
+    catalog: Catalog | None = None,
+    clock: Clock | None = None,
+    session: Session | None = None,
+    interviewer_factory: Callable[[], Interviewer] | None = None,
+) -> OnsiteApp:
+    settings = settings or Settings()
+    store = TranscriptStore(Path(settings.transcripts_dir))
+    return OnsiteApp(
+        settings=settings,
+        catalog=catalog or default_catalog(),
+        store=store,
+        interviewer_factory=interviewer_factory or (lambda: make_interviewer(settings)),
+        clock=clock,
+        session=session,
+    )
+
+
+def run_app(settings: Settings, session: Session | None = None) -> int:
+    make_app(settings, session=session).run()
+    return 0

@@ -1,0 +1,245 @@
+"""Home: practise a round, run a loop, review, resume; the backend and the candidate profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from simulator.backends.base import BackendError
+from simulator.catalog import CatalogError, load_model
+from simulator.engine.session import Session
+from simulator.models import CandidateProfile, LoopPreset
+
+RANDOM = "__random__"
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("p", "focus_practice", "Practise", id="practise"),
+        Binding("l", "focus_loop", "Loop", id="loop"),
+        Binding("r", "app.review", "Review", id="review"),
+        Binding("e", "app.profile", "Profile", id="profile"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        catalog = self.app.catalog
+        yield Header()
+        with Horizontal(id="home"):
+            with VerticalScroll(id="start"):
+                yield Static("Practise a round", classes="section")
+                yield Select(
+                    [(r.name, k) for k, r in catalog.rubrics.items()],
+                    id="round",
+                    prompt="Round kind",
+                    value="system-design",
+                )
+                yield Select(
+                    [("A random question you have not seen", RANDOM)],
+                    id="question",
+                    value=RANDOM,
+                    allow_blank=False,
+                )
+                yield Input(
+                    placeholder="Minutes (default: the question's)",
+                    id="minutes",
+                    type="integer",
+                    max_length=3,
+                )
+                yield Button("Start the round", id="start-practice", variant="primary")
+                yield Static("Run a mock onsite loop", classes="section")
+                yield Select(
+                    [(loop.name, loop.id) for loop in catalog.loops.values()],
+                    id="loop",
+                    prompt="Loop preset",
+                )
+                yield Input(placeholder="…or the path of your own loop YAML file", id="loop-file")
+                yield Button("Start the loop", id="start-loop", variant="primary")
+                yield Static("Continue an interrupted session", classes="section")
+                yield OptionList(id="resume")
+                yield Button("Review past sessions (r)", id="review")
+            with Vertical(id="side"):
+                yield Static("", id="backend-info", markup=False)
+                yield Static("", id="profile-info", markup=False)
+                yield Button("Edit profile (e)", id="edit-profile")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fill_questions("system-design")
+        self.refresh_sessions()
+        self.refresh_profile()
+        self.query_one("#round", Select).focus()
+
+    # -------------------------------------------------------------- panels
+
+    def refresh_sessions(self) -> None:
+        options = self.query_one("#resume", OptionList)
+        options.clear_options()
+        pending = [s for s in self.app.store.summaries() if s.status == "in_progress"]
+        for summary in pending[:20]:
+            label = f"{summary.created_at:%Y-%m-%d %H:%M}  {summary.title}"
+            options.add_option(Option(label, id=summary.session_id))
+        options.display = bool(pending)
+
+    def refresh_profile(self) -> None:
+        settings = self.app.settings
+        backend = settings.resolved_backend()
+        model = settings.model or ("(none)" if backend == "offline" else "gpt-4o-mini")
+        self.query_one("#backend-info", Static).update(
+            f"Interviewer backend: {backend}\nModel: {model}\n"
+            f"Transcripts: {settings.transcripts_dir}"
+        )
+        p, persona = settings.profile, settings.persona
+        self.query_one("#profile-info", Static).update(
+            "Candidate\n"
+            f"  Name: {p.name or '—'}\n  Target role: {p.target_role or '—'}\n"
+            f"  Specialization: {p.specialization or '—'}\n  CV: {p.cv_file or '—'}\n\n"
+            f"Interviewer persona\n  {persona.describe()}"
+        )
+
+    @on(Select.Changed, "#round")
+    def _round_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._fill_questions(event.value)
+
+    def _fill_questions(self, kind: str) -> None:
+        questions = self.app.catalog.questions_for(kind)
+        select = self.query_one("#question", Select)
+        select.set_options(
+            [("A random question you have not seen", RANDOM)]
+            + [(f"{q.title} ({q.difficulty})", q.id) for q in questions]
+        )
+        select.value = RANDOM
+
+    # -------------------------------------------------------------- starting
+
+    def _profile(self) -> CandidateProfile:
+        p = self.app.settings.profile
+        cv_text = ""
+        if p.cv_file:
+            try:
+                cv_text = Path(p.cv_file).expanduser().read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                self.notify(f"Cannot read the CV file {p.cv_file}", severity="warning")
+        return CandidateProfile(
+            name=p.name, target_role=p.target_role, specialization=p.specialization, cv_text=cv_text
+        )
+
+    def _interviewer(self):
+        try:
+            return self.app.new_interviewer()
+        except BackendError as err:
+            self.notify(str(err), severity="error", timeout=10)
+            return None
+
+    def start_practice(
+        self, kind: str, question_id: str | None = None, minutes: int | None = None
+    ) -> None:
+        interviewer = self._interviewer()
+        if interviewer is None:
+            return
+        app = self.app
+        session = Session.practice(
+            app.catalog,
+            interviewer,
+            app.store,
+            kind,
+            question_id=question_id,
+            minutes=minutes,
+            profile=self._profile(),
+            persona=app.settings.persona,
+            clock=app.clock,
+            max_answers=app.settings.max_answers,
+        )
+        app.play(session)
+
+    def start_loop(self, loop: LoopPreset) -> None:
+        interviewer = self._interviewer()
+        if interviewer is None:
+            return
+        app = self.app
+        session = Session.for_loop(
+            app.catalog,
+            interviewer,
+            app.store,
+            loop,
+            profile=self._profile(),
+            persona=app.settings.persona,
+            clock=app.clock,
+            max_answers=app.settings.max_answers,
+        )
+        app.play(session)
+
+    @on(Button.Pressed, "#start-practice")
+    def _start_practice(self) -> None:
+        kind = self.query_one("#round", Select).value
+        if not isinstance(kind, str):
+            self.notify("Choose a round kind first.", severity="warning")
+            return
+        question = self.query_one("#question", Select).value
+        raw = self.query_one("#minutes", Input).value.strip()
+        minutes = int(raw) if raw.isdigit() else None
+        if minutes is not None and not 1 <= minutes <= 180:
+            self.notify("Minutes must be between 1 and 180.", severity="warning")
+            return
+        self.start_practice(kind, None if question == RANDOM else str(question), minutes)
+
+    @on(Button.Pressed, "#start-loop")
+    def _start_loop(self) -> None:
+        path = self.query_one("#loop-file", Input).value.strip()
+        if path:
+            try:
+                loop = load_model(Path(path).expanduser(), LoopPreset, id=Path(path).stem)
+            except CatalogError as err:
+                self.notify(str(err), severity="error", timeout=10)
+                return
+            self.start_loop(loop)
+            return
+        preset = self.query_one("#loop", Select).value
+        if not isinstance(preset, str):
+            self.notify("Choose a loop preset, or give a loop file.", severity="warning")
+            return
+        self.start_loop(self.app.catalog.loops[preset])
+
+    @on(OptionList.OptionSelected, "#resume")
+    def _resume(self, event: OptionList.OptionSelected) -> None:
+        from simulator.headless import session_from_transcript
+        from simulator.store.transcripts import StoreError
+
+        interviewer = self._interviewer()
+        if interviewer is None:
+            return
+        try:
+            transcript = self.app.store.load(str(event.option.id))
+        except StoreError as err:
+            self.notify(str(err), severity="error")
+            return
+        session = session_from_transcript(
+            transcript, self.app.catalog, interviewer, self.app.store, self.app.settings.max_answers
+        )
+        session.clock = self.app.clock
+        self.app.play(session)
+
+    @on(Button.Pressed, "#review")
+    def _review(self) -> None:
+        self.app.action_review()
+
+    @on(Button.Pressed, "#edit-profile")
+    def _edit_profile(self) -> None:
+        self.app.action_profile()
+
+    def action_focus_practice(self) -> None:
+        self.query_one("#round", Select).focus()
+
+    def action_focus_loop(self) -> None:
+        self.query_one("#loop", Select).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_sessions()
+        self.refresh_profile()

@@ -1,0 +1,303 @@
+"""The interview: the conversation, the answer box, the clock.
+
+The candidate's answer is saved to the transcript before the backend is asked anything, so
+a failed or cancelled reply loses nothing: the error is shown and ctrl+r asks again.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static, TextArea
+from textual.worker import Worker, WorkerState
+
+from simulator.backends.base import BackendError
+from simulator.engine.round import RoundRunner
+from simulator.engine.session import Session
+from simulator.models import Turn
+from simulator.tui.widgets.answer_box import AnswerBox
+from simulator.tui.widgets.chat import ChatLog, TurnView, stamp
+from simulator.tui.widgets.countdown import Countdown
+
+SEND_HINT = "ctrl+j or F5 sends (ctrl+enter too, where your terminal passes it)"
+
+
+class InterviewScreen(Screen[bool]):
+    BINDINGS = [
+        Binding("ctrl+j", "submit", "Send", id="submit", priority=True),
+        Binding("f5", "submit", "Send", id="submit-f5", show=False, priority=True),
+        Binding("ctrl+enter", "submit", "Send", id="submit-ctrl-enter", show=False, priority=True),
+        Binding("f2", "editor", "$EDITOR", id="editor"),
+        Binding("f3", "clarify", "Ask a question", id="clarify"),
+        Binding("f8", "end_round", "End round", id="end-round"),
+        Binding("escape", "stop_reply", "Stop reply", id="stop-reply"),
+        Binding("ctrl+r", "retry", "Retry", id="retry"),
+    ]
+    answer_kind: Literal["answer", "code"] = "answer"
+
+    class Token(Message):
+        def __init__(self, chunk: str) -> None:
+            super().__init__()
+            self.chunk = chunk
+
+    class ReplyDone(Message):
+        def __init__(self, turn: Turn | None) -> None:
+            super().__init__()
+            self.turn = turn
+
+    class ReplyFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, session: Session, index: int) -> None:
+        super().__init__()
+        self.session = session
+        self.index = index
+        self.runner: RoundRunner = session.runner(index)
+        self._stream = None
+        self._stream_view: TurnView | None = None
+        self._draft_dirty = False
+        self._warned_time = False
+        self.failed = False
+
+    # -------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        record = self.runner.record
+        position = (
+            f"Round {self.index + 1}/{len(self.session.plan)} · "
+            if len(self.session.plan) > 1
+            else ""
+        )
+        with Horizontal(id="round-bar"):
+            yield Static(
+                f"{position}{record.round} · {record.question_title}",
+                id="round-title",
+                markup=False,
+            )
+            yield Countdown(id="countdown")
+        yield from self.compose_body()
+        yield Static(f"{SEND_HINT} · F8 ends the round", id="hint")
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield ChatLog(id="chat")
+        yield AnswerBox(id="answer", placeholder="Type your answer…")
+
+    @property
+    def chat(self) -> ChatLog:
+        return self.query_one(ChatLog)
+
+    @property
+    def box(self) -> AnswerBox:
+        return self.query_one("#answer", AnswerBox)
+
+    async def on_mount(self) -> None:
+        for turn in self.runner.record.turns:
+            await self.chat.add_turn(turn)
+        draft = self.app.drafts.load(self.session.transcript.session_id, self.index)
+        if draft and not self.box.text:
+            self.box.text = draft
+            self.notify("Restored the answer you were typing.")
+        self._tick()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(2.0, self._save_draft)
+        self.box.focus()
+        if not self.runner.record.turns:
+            self._ask("open")
+        elif self.runner.awaiting_reply:
+            self._ask("retry")
+
+    # -------------------------------------------------------------- clock and draft
+
+    def _tick(self) -> None:
+        left = self.runner.seconds_left
+        self.query_one(Countdown).seconds_left = left
+        if left <= 0 and not self._warned_time and not self.runner.finished:
+            self._warned_time = True
+            self.notify(
+                "Time is up: finish your thought and send it; the interviewer will wrap up.",
+                severity="warning",
+                timeout=8,
+            )
+        elif 0 < left <= 300 and not getattr(self, "_warned_five", False):
+            self._warned_five = True
+            self.notify("Five minutes left.", timeout=5)
+
+    @on(TextArea.Changed, "#answer")
+    def _draft_changed(self) -> None:
+        self._draft_dirty = True
+
+    def _save_draft(self) -> None:
+        if self._draft_dirty:
+            self._draft_dirty = False
+            self.app.drafts.save(self.session.transcript.session_id, self.index, self.box.text)
+
+    # -------------------------------------------------------------- talking to the backend
+
+    @property
+    def replying(self) -> bool:
+        return any(w.is_running for w in self.workers if w.group == "backend")
+
+    @work(exclusive=True, group="backend")
+    async def _ask(self, mode: Literal["open", "follow", "retry"]) -> None:
+        def on_token(chunk: str) -> None:
+            self.post_message(self.Token(chunk))
+
+        try:
+            if mode == "open":
+                turn = await self.runner.open(on_token)
+            elif mode == "retry":
+                turn = await self.runner.retry(on_token)
+            else:
+                turn = await self.runner.follow_up(on_token)
+        except BackendError as err:
+            self.post_message(self.ReplyFailed(str(err)))
+            return
+        self.post_message(self.ReplyDone(turn))
+
+    async def on_interview_screen_token(self, message: Token) -> None:
+        if self._stream_view is None:
+            self._stream_view = await self.chat.start_interviewer_turn()
+            self._stream = Markdown.get_stream(self._stream_view.markdown)
+        await self._stream.write(message.chunk)
+        self.chat.scroll_end(animate=False)
+
+    async def _close_stream(self) -> TurnView | None:
+        view, stream = self._stream_view, self._stream
+        self._stream_view = self._stream = None
+        if stream is not None:
+            await stream.stop()
+        return view
+
+    async def on_interview_screen_reply_done(self, message: ReplyDone) -> None:
+        view = await self._close_stream()
+        if view is not None:
+            await view.remove()
+        self.failed = False
+        self.refresh_bindings()
+        if message.turn is None:  # the candidate answered the closing turn
+            self._finish()
+            return
+        await self.chat.add_turn(message.turn)
+        if message.turn.kind == "closing":
+            self.notify(
+                "The interviewer is wrapping up: ask your questions (or say thanks) and send; "
+                "F8 ends the round.",
+                timeout=8,
+            )
+
+    async def on_interview_screen_reply_failed(self, message: ReplyFailed) -> None:
+        view = await self._close_stream()
+        if view is not None:
+            view.mark_stopped("Interviewer · reply failed")
+        self.failed = True
+        self.refresh_bindings()
+        self.notify(
+            f"{message.error}\nYour answer is saved. Press ctrl+r to try again.",
+            severity="error",
+            timeout=12,
+        )
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "backend" and event.state == WorkerState.CANCELLED:
+            view = await self._close_stream()
+            if view is not None:
+                view.mark_stopped("Interviewer · stopped")
+            self.failed = True
+            self.refresh_bindings()
+            self.notify("Reply stopped. Your answer is saved; ctrl+r asks again.", timeout=6)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self.failed and self.runner.awaiting_reply
+        if action == "stop_reply":
+            return self.replying
+        return True
+
+    # -------------------------------------------------------------- actions
+
+    def action_submit(self) -> None:
+        self.submit(self.answer_kind)
+
+    def action_clarify(self) -> None:
+        text = self.box.text.strip()
+        if not text:
+            self.notify("Type your question for the interviewer first, then press F3.")
+            return
+        self.submit("clarify")
+
+    def submit(self, kind: str, **extra) -> None:
+        text = self.box.text.strip("\n")
+        if not text.strip():
+            self.notify("Type an answer first.", severity="warning")
+            return
+        if self.replying:
+            self.notify("The interviewer is still talking (Esc stops the reply).")
+            return
+        if self.runner.finished:
+            return
+        if self.runner.awaiting_reply:
+            self.notify("Waiting for the interviewer: ctrl+r asks again.", severity="warning")
+            return
+        turn = self.runner.record_answer(text, kind, **extra)  # on disk before anything else
+        self.app.drafts.clear(self.session.transcript.session_id, self.index)
+        self._draft_dirty = False
+        if self.answer_kind == "answer":  # code stays in the editor to be improved
+            self.box.clear()
+        self.run_worker(self.chat.add_turn(turn))
+        self._ask("follow")
+
+    def action_stop_reply(self) -> None:
+        self.workers.cancel_group(self, "backend")
+
+    def action_retry(self) -> None:
+        if self.runner.awaiting_reply and not self.replying:
+            self._ask("retry")
+
+    def action_end_round(self) -> None:
+        from simulator.tui.screens.confirm import ConfirmScreen
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.workers.cancel_group(self, "backend")
+                self.runner.end("candidate")
+                self._finish()
+
+        self.app.push_screen(ConfirmScreen("End this round now and go to grading?"), decided)
+
+    def _finish(self) -> None:
+        self._save_draft()
+        self.dismiss(True)
+
+    def action_editor(self) -> None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        suffix = ".py" if self.answer_kind == "code" else ".md"
+        with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False, encoding="utf-8") as tmp:
+            tmp.write(self.box.text)
+        path = Path(tmp.name)
+        try:
+            with self.app.suspend():
+                subprocess.call([*shlex.split(editor), str(path)])
+        except Exception as err:  # no terminal to hand over (tests, web): say so, keep the text
+            self.notify(f"Cannot open {editor}: {err}", severity="error")
+        else:
+            self.box.text = path.read_text(encoding="utf-8").rstrip("\n")
+        finally:
+            path.unlink(missing_ok=True)
+        self.box.focus()
+
+
+__all__ = ["InterviewScreen", "stamp"]

@@ -1,0 +1,91 @@
+"""The scorecard after a round, or the debrief and every round's scorecard after a loop."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, LoadingIndicator, Markdown, Static
+
+from simulator.backends.base import BackendError
+from simulator.engine.session import Session
+from simulator.models import Transcript
+from simulator.store.export import debrief_markdown, scorecard_markdown
+
+
+def results_markdown(transcript: Transcript) -> str:
+    parts: list[str] = []
+    if transcript.debrief:
+        parts += debrief_markdown(transcript.debrief)
+    for index, record in enumerate(transcript.rounds, 1):
+        prefix = f"Round {index}: " if len(transcript.rounds) > 1 else ""
+        parts += [f"## {prefix}{record.question_title}", "", f"*{record.round}*", ""]
+        if record.scorecard:
+            parts += scorecard_markdown(record.scorecard)
+        else:
+            parts += ["*Not graded.*", ""]
+    return "\n".join(parts)
+
+
+class ScorecardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,enter", "home", "Home", id="home"),
+        Binding("e", "export", "Export Markdown", id="export"),
+        Binding("r", "review", "Review", id="review"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield Static("Grading…", id="score-title")
+        yield LoadingIndicator(id="grading")
+        yield VerticalScroll(Markdown("", id="card"), id="card-scroll")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#card-scroll").display = False
+        self._grade()
+
+    @work(exclusive=True, group="grading")
+    async def _grade(self) -> None:
+        try:
+            transcript = await self.session.finish()
+        except BackendError as err:
+            self.query_one("#score-title", Static).update(
+                f"Grading failed: {err}. The transcript is saved; grade it later from Review."
+            )
+            self.query_one("#grading").display = False
+            return
+        self.query_one("#grading").display = False
+        title = "Loop debrief" if transcript.kind == "loop" else "Scorecard"
+        self.query_one("#score-title", Static).update(f"{title} · saved as {transcript.session_id}")
+        self.query_one("#card-scroll").display = True
+        await self.query_one("#card", Markdown).update(results_markdown(transcript))
+
+    def action_home(self) -> None:
+        from simulator.tui.screens.home import HomeScreen
+
+        while not isinstance(self.app.screen, HomeScreen) and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        if isinstance(self.app.screen, HomeScreen):
+            self.app.screen.refresh_sessions()
+
+    def action_export(self) -> None:
+        from simulator.store.export import to_markdown
+
+        transcript = self.session.transcript
+        path = self.session.store.root / f"{transcript.session_id}.md"
+        try:
+            path.write_text(to_markdown(transcript), encoding="utf-8")
+        except OSError as err:
+            self.notify(f"Cannot write {path}: {err.strerror}", severity="error")
+            return
+        self.notify(f"Exported to {path}")
+
+    def action_review(self) -> None:
+        self.action_home()
+        self.app.action_review()

@@ -1,0 +1,168 @@
+"""The app driven as a user drives it: keys through Pilot, on the offline backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from simulator.config import Settings
+from simulator.engine.clock import FakeClock
+from simulator.models import LoopPreset, LoopRound
+from simulator.tui.app import make_app
+from simulator.tui.screens.break_screen import BreakScreen
+from simulator.tui.screens.home import HomeScreen
+from simulator.tui.screens.interview import InterviewScreen
+from simulator.tui.screens.scorecard import ScorecardScreen
+
+ANSWERS = [
+    "Requirements: shorten, redirect, custom aliases and expiry; redirects need low latency.",
+    "100 million new URLs a day is about 1,160 writes per second and 11,600 redirects per second.",
+    "A counter with ranges from a ticket server, encoded in base62, so keys never collide.",
+    "Cache hot links in Redis since popular links get most of the clicks, and return a 302.",
+]
+
+
+def _app(tmp_path: Path, catalog, clock=None):
+    settings = Settings(transcripts_dir=tmp_path / "transcripts")
+    return make_app(settings, catalog=catalog, clock=clock or FakeClock())
+
+
+async def _answer(pilot, text: str) -> None:
+    screen = pilot.app.screen
+    assert isinstance(screen, InterviewScreen)
+    screen.box.insert(text)
+    await pilot.press("ctrl+j")
+    await _settle(pilot)
+
+
+async def _settle(pilot) -> None:
+    for _ in range(50):
+        await pilot.pause()
+        screen = pilot.app.screen
+        if not isinstance(screen, InterviewScreen) or not screen.replying:
+            return
+
+
+def _transcripts(tmp_path: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in (tmp_path / "transcripts").glob("*.json")]
+
+
+async def test_a_whole_round_through_the_ui(tmp_path, catalog):
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(110, 36)) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        app.screen.start_practice("system-design", "system-design/url-shortener")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen)
+        for answer in ANSWERS:
+            await _answer(pilot, answer)
+        # End the round with F8 and confirm.
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("y")
+        for _ in range(50):
+            await pilot.pause()
+            if (
+                isinstance(app.screen, ScorecardScreen)
+                and app.screen.session.transcript.status == "complete"
+            ):
+                break
+        assert isinstance(app.screen, ScorecardScreen)
+    [saved] = _transcripts(tmp_path)
+    turns = saved["rounds"][0]["turns"]
+    said = [t["text"] for t in turns if t["role"] == "candidate"]
+    assert said == ANSWERS
+    assert [t["role"] for t in turns[:2]] == ["interviewer", "candidate"]
+    assert saved["status"] == "complete" and saved["rounds"][0]["scorecard"]["grader"] == "offline"
+    assert saved["rounds"][0]["ended_by"] == "candidate"
+
+
+async def test_a_two_round_loop_with_a_break(tmp_path, catalog):
+    loop = LoopPreset(
+        id="two",
+        name="Two rounds",
+        description="test loop",
+        rounds=[LoopRound(round="behavioral", minutes=10), LoopRound(round="research", minutes=10)],
+    )
+    clock = FakeClock()
+    app = _app(tmp_path, catalog, clock)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.start_loop(loop)
+        await _settle(pilot)
+        await _answer(
+            pilot,
+            "Last year I disagreed with my manager about a launch date; I "
+            "gathered data on the failure rate and proposed a staged rollout.",
+        )
+        clock.advance(11 * 60)  # time runs out: the next reply is the closing one
+        await _answer(pilot, "We shipped two weeks later with half the incidents.")
+        assert app.screen.runner.closing_asked
+        await _answer(pilot, "What does the team work on next quarter?")
+        assert isinstance(app.screen, BreakScreen)
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert isinstance(app.screen, InterviewScreen) and app.screen.index == 1
+        await _answer(pilot, "Attention compares every query with every key, so it costs O(n^2 d).")
+        await pilot.press("f8", "y")
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(app.screen, ScorecardScreen) and app.screen.session.transcript.debrief:
+                break
+    [saved] = _transcripts(tmp_path)
+    assert saved["kind"] == "loop" and len(saved["rounds"]) == 2
+    assert saved["rounds"][0]["ended_by"] == "time"
+    assert saved["debrief"]["decision"]
+    assert all(r["scorecard"] for r in saved["rounds"])
+
+
+async def test_a_backend_failure_keeps_the_answer_and_offers_retry(tmp_path, catalog):
+    from simulator.backends.base import BackendError
+    from simulator.backends.offline.interviewer import OfflineInterviewer
+
+    class Flaky(OfflineInterviewer):
+        fail_next = False
+
+        async def reply(self, ctx, on_token=None):
+            if Flaky.fail_next:
+                Flaky.fail_next = False
+                raise BackendError("the server answered 503 three times")
+            return await super().reply(ctx, on_token)
+
+    settings = Settings(transcripts_dir=tmp_path / "transcripts")
+    app = make_app(settings, catalog=catalog, clock=FakeClock(), interviewer_factory=Flaky)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.start_practice("system-design", "system-design/url-shortener")
+        await _settle(pilot)
+        Flaky.fail_next = True
+        await _answer(pilot, ANSWERS[0])
+        screen = app.screen
+        assert screen.failed and screen.runner.awaiting_reply
+        saved = _transcripts(tmp_path)[0]["rounds"][0]["turns"]
+        assert saved[-1]["text"] == ANSWERS[0]  # on disk although the backend failed
+        await pilot.press("ctrl+r")
+        await _settle(pilot)
+        assert not screen.runner.awaiting_reply
+        assert screen.runner.record.turns[-1].role == "interviewer"
+
+
+async def test_a_draft_is_saved_while_typing_and_restored(tmp_path, catalog):
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.start_practice("research", "research/dropout")
+        await _settle(pilot)
+        screen = app.screen
+        screen.box.insert("Dropout zeroes units at random")
+        await pilot.pause()
+        screen._save_draft()
+        session_id = screen.session.transcript.session_id
+    assert app.drafts.load(session_id, 0) == "Dropout zeroes units at random"
+
+
+async def test_help_lists_the_fallback_send_keys(tmp_path, catalog):
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        text = "\n".join(str(w.source) for w in app.screen.query("Markdown"))
+        assert "ctrl+j" in text and "f5" in text.lower()
