@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy  # noqa: E402,F401  - the in-process baseline starts with numpy loaded
+import numpy  # noqa: F401  - the in-process baseline starts with numpy loaded
 
-from simulator.catalog import load_catalog  # noqa: E402
-from simulator.coding import _child  # noqa: E402
-from simulator.coding.runner import run_tests  # noqa: E402
-from simulator.models import CodingSpec  # noqa: E402
+from simulator.catalog import load_catalog
+from simulator.coding import _child
+from simulator.coding.runner import run_tests
+from simulator.models import CodingSpec
 
 
 def in_process(spec: CodingSpec) -> float:

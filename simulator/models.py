@@ -61,6 +61,9 @@ class Criterion(Strict):
     """Generic evidence of this criterion, for any question of the round kind."""
     probes: list[str] = []
     """Generic follow-ups for this criterion, used after the question's own."""
+    measure: Literal["evidence", "communication", "tests"] = "evidence"
+    """How the offline grader scores it: key points and signals made (evidence), how the
+    answer is put (communication), or the share of hidden tests the code passes (tests)."""
 
     @field_validator("levels")
     @classmethod

@@ -7,6 +7,7 @@ which respx does not see), so every test builds the backend with `http_client=`.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 
@@ -109,7 +110,7 @@ def test_the_stable_prefix_is_byte_identical_across_the_turns_of_a_round(env, ca
     system = [json.dumps(b["messages"][0], ensure_ascii=False) for b in bodies]
     assert len(set(system)) == 1, "the system message changed between turns"
     assert "url" in system[0].lower() and "Capacity estimation" in system[0]
-    for earlier, later in zip(bodies[1:], bodies[2:], strict=False):
+    for earlier, later in itertools.pairwise(bodies[1:]):
         head = earlier["messages"][:-1]
         assert json.dumps(later["messages"][: len(head)]) == json.dumps(head)
     # Per-turn facts only in the last message; the tag never reaches the candidate.

@@ -11,7 +11,8 @@ import pytest
 from simulator.catalog import load_catalog
 from simulator.coding.checks import check_problem
 from simulator.coding.runner import Limits, RunReport, run_tests
-from simulator.models import CodingSpec, TestCase
+from simulator.models import CodingSpec
+from simulator.models import TestCase as Case
 
 RUBRICS = Path(__file__).resolve().parents[1] / "rubrics"
 
@@ -23,8 +24,8 @@ def spec(**overrides) -> CodingSpec:
         "setup": "import numpy as np",
         "starter": "def f(x):\n    raise NotImplementedError\n",
         "reference": "def f(x):\n    return 2 * x\n",
-        "examples": [TestCase(call="f(1)"), TestCase(call="f(2.5)"), TestCase(call="f(np.arange(3))")],
-        "tests": [TestCase(call="f(0)"), TestCase(call="f(-4)"), TestCase(call="f(10)")],
+        "examples": [Case(call="f(1)"), Case(call="f(2.5)"), Case(call="f(np.arange(3))")],
+        "tests": [Case(call="f(0)"), Case(call="f(-4)"), Case(call="f(10)")],
         "time_limit": 2,
     }
     fields.update(overrides)
@@ -38,7 +39,6 @@ def run(code: str, which="examples", **overrides) -> RunReport:
 @pytest.fixture(scope="module")
 def ai_coding():
     """The ai-coding questions, loaded on their own (other rounds may be mid-edit)."""
-    root = Path(__file__).resolve().parent / ".ai-coding-root"
     return _load_round("ai-coding")
 
 
@@ -63,20 +63,20 @@ def test_correct_code_passes():
 
 
 def test_wrong_answer_fails_with_expected_and_got():
-    report = run("def f(x):\n    return x + 1\n")
+    report = run("def f(x):\n    return x + 10\n")
     assert report.verdict == "failed"
     first = report.outcomes[0]
-    assert not first.passed and first.expected == "2" and first.got == "2"[:0] + "2" or True
+    assert not first.passed and (first.expected, first.got) == ("2", "11")
     assert report.passed == 0
     assert "expected" in report.message and "got" in report.message
 
 
 def test_exception_fails_only_its_case_with_the_line():
-    code = "def f(x):\n    if x == 2.5:\n        y = 0\n        return 1 / y\n    return 2 * x\n"
+    code = "def f(x):\n    if isinstance(x, float):\n        y = 0\n        return 1 / y\n    return 2 * x\n"
     report = run(code)
     assert report.verdict == "failed"
     assert [o.passed for o in report.outcomes] == [True, False, True]
-    assert report.outcomes[1].error == "ZeroDivisionError: float division by zero (line 4)"
+    assert report.outcomes[1].error == "ZeroDivisionError: division by zero (line 4)"
     assert "test 2" in report.message and "line 4" in report.message
 
 
@@ -116,7 +116,7 @@ def test_sleeping_code_times_out_on_the_wall_clock():
 
 
 def test_timeout_keeps_the_cases_that_finished():
-    code = "def f(x):\n    while x == 2.5:\n        pass\n    return 2 * x\n"
+    code = "def f(x):\n    while isinstance(x, float):\n        pass\n    return 2 * x\n"
     report = run(code, time_limit=1)
     assert report.verdict == "timeout"
     assert [o.passed for o in report.outcomes] == [True, False, False]
@@ -202,7 +202,7 @@ def test_c_stack_overflow_is_a_crash():
 def test_network_is_refused(code):
     report = run(code)
     assert report.verdict == "failed"
-    assert all("PermissionError" in (o.error or "") for o in report.outcomes), report.outcomes
+    assert all("network access is disabled" in (o.error or "") for o in report.outcomes)
 
 
 @pytest.mark.parametrize(
@@ -261,9 +261,9 @@ def test_concurrent_runs_are_independent():
 
 def test_expected_check_and_reference_results():
     cases = [
-        TestCase(call="f(np.array([1.0, 2.0]))", expected="np.array([2.0, 4.0])"),
-        TestCase(call="f(np.array([1.0, 2.0]))", check="result.shape == args[0].shape"),
-        TestCase(call="f(3)"),
+        Case(call="f(np.array([1.0, 2.0]))", expected="np.array([2.0, 4.0])"),
+        Case(call="f(np.array([1.0, 2.0]))", check="result.shape == args[0].shape"),
+        Case(call="f(3)"),
     ]
     report = run("def f(x):\n    return x * 2\n", examples=cases)
     assert report.verdict == "passed"
@@ -271,9 +271,9 @@ def test_expected_check_and_reference_results():
 
 def test_float_and_array_tolerance_and_shapes():
     cases = [
-        TestCase(call="f(0.1)", expected="0.2 + 1e-9"),
-        TestCase(call="f(np.ones(3))", expected="np.full(3, 2.0) + 1e-3", tol=1e-2),
-        TestCase(call="f(np.ones(3))", expected="np.full((3, 1), 2.0)"),
+        Case(call="f(0.1)", expected="0.2 + 1e-9"),
+        Case(call="f(np.ones(3))", expected="np.full(3, 2.0) + 1e-3", tol=1e-2),
+        Case(call="f(np.ones(3))", expected="np.full((3, 1), 2.0)"),
     ]
     report = run("def f(x):\n    return x * 2\n", examples=cases)
     assert [o.passed for o in report.outcomes] == [True, True, False]
@@ -282,8 +282,8 @@ def test_float_and_array_tolerance_and_shapes():
 
 def test_containers_compare_recursively():
     cases = [
-        TestCase(call="f(1.0)", expected="{'a': [2.0, (2.0000000001, np.array([2.0]))]}"),
-        TestCase(call="f(1.0)", expected="{'a': [2.0, (2.1, np.array([2.0]))]}"),
+        Case(call="f(1.0)", expected="{'a': [2.0, (2.0000000001, np.array([2.0]))]}"),
+        Case(call="f(1.0)", expected="{'a': [2.0, (2.1, np.array([2.0]))]}"),
     ]
     code = "def f(x):\n    return {'a': [2 * x, (2 * x, np.array([2 * x]))]}\n"
     report = run(code, examples=cases)
@@ -291,7 +291,7 @@ def test_containers_compare_recursively():
 
 
 def test_random_state_is_seeded_before_each_case():
-    cases = [TestCase(call="f(0)"), TestCase(call="f(0)")]
+    cases = [Case(call="f(0)"), Case(call="f(0)")]
     code = "import random\ndef f(x):\n    return (random.random(), float(np.random.rand()))\n"
     reference = "import random\ndef f(x):\n    return (random.random(), float(np.random.rand()))\n"
     report = run(code, examples=cases, reference=reference)
@@ -299,7 +299,7 @@ def test_random_state_is_seeded_before_each_case():
 
 
 def test_args_see_in_place_mutation():
-    case = TestCase(call="f(np.array([1.0, 2.0]))", check="np.array_equal(args[0], [1.0, 2.0])")
+    case = Case(call="f(np.array([1.0, 2.0]))", check="np.array_equal(args[0], [1.0, 2.0])")
     good = run("def f(x):\n    return x * 2\n", examples=[case])
     bad = run("def f(x):\n    x *= 2\n    return x\n", examples=[case])
     assert good.verdict == "passed" and bad.verdict == "failed"

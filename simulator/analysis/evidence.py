@@ -44,24 +44,49 @@ def _compiled(signal: str) -> tuple[re.Pattern[str], ...]:
         return (re.compile(r"(?!x)x"),)
 
 
-def first_match(signals: list[str], candidates: list[Sentence]) -> Sentence | None:
-    """The first sentence in which one of the signals matches (all of its parts)."""
+_NEGATION = re.compile(
+    r"\b(not|never|no|don't|doesn't|didn't|won't|wouldn't|isn't|aren't|can't|cannot|avoid(ing)?|"
+    r"instead of|rather than|without|wrong to|mistake to|myth)\b|n't\b",
+    re.IGNORECASE,
+)
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negation in the same clause shortly before `start` ("so we don't block all traffic")."""
+    before = text[max(0, start - 40) : start]
+    clause = re.split(r"[,;:]|\b(but|although|however|whereas)\b", before)[-1] or ""
+    return bool(_NEGATION.search(clause))
+
+
+def first_match(
+    signals: list[str], candidates: list[Sentence], affirmed: bool = False
+) -> Sentence | None:
+    """The first sentence in which one of the signals matches (all of its parts).
+
+    With `affirmed`, a part found in a negated clause does not count: used for mistakes,
+    where "we don't reject all traffic" must not read as "reject all traffic".
+    """
     for signal in signals:
         parts = _compiled(signal)
         for sentence in candidates:
-            if all(p.search(sentence.text) for p in parts):
-                return sentence
+            plain = sentence.plain
+            found = [p.search(plain) for p in parts]
+            if not all(found):
+                continue
+            if affirmed and any(_negated(plain, m.start()) for m in found if m):
+                continue
+            return sentence
     return None
 
 
-def count_matches(signals: list[str], candidates: list[Sentence]) -> list[Sentence]:
-    """One evidence sentence for each signal that matches somewhere."""
-    found: list[Sentence] = []
-    for signal in signals:
-        hit = first_match([signal], candidates)
-        if hit and hit not in found:
-            found.append(hit)
-    return found
+def matching_sentences(signals: list[str], candidates: list[Sentence]) -> list[Sentence]:
+    """Every sentence in which at least one of the signals matches, in answer order."""
+    compiled = [_compiled(signal) for signal in signals]
+    return [
+        sentence
+        for sentence in candidates
+        if any(all(p.search(sentence.plain) for p in parts) for parts in compiled)
+    ]
 
 
 @dataclass
@@ -135,11 +160,11 @@ def analyze(
             if hit:
                 result.covered[kp.id] = hit
         for mistake in question.misconceptions:
-            hit = first_match(mistake.signals, kept)
+            hit = first_match(mistake.signals, kept, affirmed=True)
             if hit:
                 result.mistakes.append((mistake, hit))
     for criterion in rubric.criteria:
-        result.generic[criterion.id] = count_matches(criterion.signals, kept)
+        result.generic[criterion.id] = matching_sentences(criterion.signals, kept)
     result.arithmetic = arithmetic.check(kept)
 
     asked = question_text or (f"{question.title}. {question.prompt}" if question else "")

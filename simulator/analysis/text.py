@@ -221,11 +221,24 @@ STOP_WORDS = FUNCTION_WORDS | frozenset(
 )
 
 
+_FILLER_ADVERBS = re.compile(
+    r"\b(also|really|actually|basically|just|simply|essentially|definitely|certainly|indeed|"
+    r"in fact|of course|obviously|clearly)\s+",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Sentence:
     text: str
     start: int
     end: int
+
+    @property
+    def plain(self) -> str:
+        """The sentence without filler adverbs, for matching: "LSTMs also eliminate" reads as
+        "LSTMs eliminate". Quotes always use `text`."""
+        return _FILLER_ADVERBS.sub("", self.text)
 
 
 def sentences(text: str) -> list[Sentence]:

@@ -17,6 +17,7 @@ SDK and langchain-core, which the rest of onsite never imports.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -130,6 +131,8 @@ class OpenAIInterviewer:
         self._offline = OfflineInterviewer()
         self._unsupported: set[str] = set()
         """Structured-output modes this server rejects or ignores (learnt, only grows)."""
+        self._analyses: dict[tuple[str, str, str], Analysis] = {}
+        """Offline analysis of single answers, by content: a pure function's cache."""
 
     @classmethod
     def from_settings(cls, settings: Any, http_client: Any = None) -> OpenAIInterviewer:
@@ -176,16 +179,36 @@ class OpenAIInterviewer:
                                          observations)
         return prompts.interviewer_messages(values, history, last), hint
 
+    def _analyse(self, ctx: RoundContext, text: str) -> Analysis:
+        """The offline analysis of one answer, computed once per answer (each turn adds one)."""
+        key = (ctx.rubric.round, ctx.question.id if ctx.question else ctx.question_text, text)
+        found = self._analyses.get(key)
+        if found is None:
+            found = analyze(text, ctx.rubric, ctx.question, ctx.question_text)
+            if len(self._analyses) >= 512:
+                self._analyses.clear()
+            self._analyses[key] = found
+        return found
+
     def _coverage(self, ctx: RoundContext) -> tuple[str, str | None]:
         """What the rubric still needs, from the offline analysis of every answer so far."""
-        seen = analyze(ctx.graded_answers(), ctx.rubric, ctx.question, ctx.question_text)
+        covered: set[str] = set()
+        generic_hits: dict[str, int] = {}
+        for turn in ctx.record.turns:
+            if turn.role == "interviewer" and turn.kind == "closing":
+                break
+            if turn.role == "candidate":
+                one = self._analyse(ctx, turn.text)
+                covered.update(one.covered)
+                for cid, hits in one.generic.items():
+                    generic_hits[cid] = generic_hits.get(cid, 0) + len(hits)
         points = ctx.question.key_points if ctx.question else []
         asked = {t.criterion for t in ctx.record.turns if t.role == "interviewer" and t.criterion}
         lines, best = [], None
         for order, criterion in enumerate(ctx.rubric.criteria):
             own = [kp for kp in points if kp.criterion == criterion.id]
-            made = seen.covered_points(own)
-            generic = len(seen.generic.get(criterion.id, []))
+            made = [kp for kp in own if kp.id in covered]
+            generic = generic_hits.get(criterion.id, 0)
             share = len(made) / len(own) if own else min(1.0, generic / 2)
             state = "partly covered"
             if share == 0:
@@ -206,7 +229,7 @@ class OpenAIInterviewer:
     def _observations(self, ctx: RoundContext, latest: str) -> str:
         if not latest.strip():
             return ""
-        last: Analysis = analyze(latest, ctx.rubric, ctx.question, ctx.question_text)
+        last = self._analyse(ctx, latest)
         notes = []
         for mistake, _sentence in last.mistakes[:2]:
             notes.append(f"Possible mistake in the last answer [{mistake.criterion}]: "
@@ -253,10 +276,12 @@ class OpenAIInterviewer:
         Safe to run concurrently: everything per call is local; the client is shared.
         """
         answers = ctx.graded_answers()
-        siblings = ctx.catalog.questions_for(ctx.rubric.round)
-        analysis = analyze(answers, ctx.rubric, ctx.question, ctx.question_text, siblings)
-        if not analysis.tokens and FLAG_INJECTION not in analysis.flags:
+        if not answers.strip():
             return await self._fallback(ctx, "no answer to grade")
+        siblings = ctx.catalog.questions_for(ctx.rubric.round)
+        # The offline analysis (flags) runs in a thread while the model grades.
+        analysing = asyncio.ensure_future(asyncio.to_thread(
+            analyze, answers, ctx.rubric, ctx.question, ctx.question_text, siblings))
         schema = scorecard_schema(ctx.rubric)
         turns = []
         for turn in ctx.record.turns:
@@ -274,7 +299,12 @@ class OpenAIInterviewer:
                 lambda data: check_grade(LLMGrade.model_validate(data), ctx.rubric),
                 self._unsupported)
         except (BackendError, GradingFailed) as err:
+            await analysing
             return await self._fallback(ctx, str(err))
+        except BaseException:
+            analysing.cancel()
+            raise
+        analysis = await analysing
         grade: LLMGrade = result.value  # type: ignore[assignment]
         floor = bool({"empty", "gibberish"} & set(analysis.flags))
         card, dropped = build_scorecard(

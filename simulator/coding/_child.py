@@ -11,6 +11,7 @@ This file is not imported by the parent: it runs only in the child process.
 """
 
 import ast
+import contextlib
 import json
 import math
 import os
@@ -118,20 +119,16 @@ def _main() -> None:
             if kind == "value":
                 record["expected"] = _repr(want)
         emit(record)
-    try:
+    with contextlib.suppress(BaseException):
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:
-        pass
     emit({"t": "done"})
     _exit()
 
 
 def _exit() -> None:
-    try:
+    with contextlib.suppress(BaseException):
         sys.stdout.flush()
-    except BaseException:
-        pass
     os._exit(0)  # candidate threads, atexit handlers and __del__ do not get to run
 
 
@@ -151,7 +148,7 @@ def _set_limits(limits: dict) -> None:
 
     mb = 1024 * 1024
     cap(resource.RLIMIT_AS, int(limits["memory_mb"]) * mb)
-    cpu = int(math.ceil(limits["cpu_seconds"]))
+    cpu = math.ceil(limits["cpu_seconds"])
     cap(resource.RLIMIT_CPU, cpu, cpu + 1)
     cap(resource.RLIMIT_FSIZE, int(limits["file_bytes"]))
     cap(resource.RLIMIT_NOFILE, 64)
@@ -195,7 +192,7 @@ def _install_audit_hook(workdir: str) -> None:
                 raise PermissionError("network access is disabled in the sandbox")
             raise PermissionError(f"{event} is not allowed in the sandbox")
         if event == "open" and args:
-            path, mode, flags = (list(args) + [None, None])[:3]
+            path, mode, flags = [*args, None, None][:3]
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
                 isinstance(flags, int) and flags > 0 and flags & _WRITE_FLAGS
             )

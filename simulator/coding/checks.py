@@ -2,7 +2,8 @@
 
 For each question with a `coding` spec:
 - the reference solution passes every example and every hidden test;
-- the starter code fails at least one hidden test (it is a stub, not a solution);
+- the starter code fails at least one hidden test (a stub, a wrong or too slow solution),
+  cleanly: not with a syntax error, a crash or an output flood;
 - running the hidden tests twice gives the same outcomes (the tests are deterministic).
 """
 
@@ -46,12 +47,14 @@ def check_problem(question: Question) -> list[str]:
     starter = run_tests(spec.starter, spec, "tests")
     if starter.verdict == "passed":
         problems.append("the starter code passes every hidden test")
-    elif starter.verdict in ("syntax_error", "timeout", "crashed", "output_limit"):
+    elif starter.verdict in ("syntax_error", "crashed", "output_limit"):
+        # (a timeout is fine: a brute-force starter that is too slow does fail the tests)
         problems.append(f"the starter code should fail cleanly, not with {starter.verdict}: "
                         f"{starter.message}")
-    starter_again = run_tests(spec.starter, spec, "tests")
-    if _fingerprint(starter_again) != _fingerprint(starter):
-        problems.append("the tests are not deterministic on the starter code")
+    if starter.verdict != "timeout":  # where a slow starter stops depends on the machine
+        starter_again = run_tests(spec.starter, spec, "tests")
+        if _fingerprint(starter_again) != _fingerprint(starter):
+            problems.append("the tests are not deterministic on the starter code")
     if spec.entry not in spec.signature:
         problems.append(f"the signature does not name the entry `{spec.entry}`")
     if spec.entry not in spec.starter:

@@ -16,6 +16,7 @@ thread (`await asyncio.to_thread(run_tests, ...)`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -245,10 +246,8 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             proc.kill()
-        except ProcessLookupError:
-            pass
 
 
 # ---------------------------------------------------------------- the report
@@ -290,10 +289,12 @@ def _report(raw: _Raw, cases: list[TestCase], limits: Limits) -> RunReport:
         s = by_kind["syntax"]
         where = f" at line {s['line']}" if s.get("line") else ""
         text = f": {s['text']}" if s.get("text") else ""
-        return report("syntax_error", f"{s.get('type', 'SyntaxError')}{where}: {s.get('msg')}{text}",
+        kind = s.get("type", "SyntaxError")
+        return report("syntax_error", f"{kind}{where}: {s.get('msg')}{text}",
                       _not_run(cases, {}, "not run: the code does not compile"))
     if "internal" in by_kind:
-        return report("error", f"Internal error in the problem's tests ({by_kind['internal']['msg']})",
+        detail = by_kind["internal"]["msg"]
+        return report("error", f"Internal error in the problem's tests ({detail})",
                       _not_run(cases, {}, "not run"))
 
     outcomes = _outcomes(cases, case_records)

@@ -35,26 +35,65 @@ _NON_ANSWER_REASON = {
 }
 
 
-def level_from_coverage(points: list[KeyPoint], covered: list[KeyPoint], generic_hits: int) -> int:
-    """Map the key points made on one criterion to a level.
+def level_from_evidence(
+    points: list[KeyPoint], covered: list[KeyPoint], generic_hits: int, generic_total: int
+) -> int:
+    """Map what an answer shows on one criterion to a level.
 
-    All core points and an advanced one make a 4; about half make a 3; one point, or only
-    the rubric's generic vocabulary, makes a 2; nothing makes a 1.
+    The question's key points carry most of the weight and the rubric's generic signals (the
+    number of sentences that show them, three being plenty) the rest; a 4 also needs an
+    advanced point when the criterion has one. Generic vocabulary alone never makes a 4.
     """
+    generic = min(1.0, generic_hits / 3) if generic_total else 0.0
     if not points:
-        return 1 if generic_hits == 0 else min(3, 1 + generic_hits)
-    if not covered:
-        return 2 if generic_hits >= 2 else 1
-    core = [kp for kp in points if kp.depth == "core"]
-    advanced = [kp for kp in points if kp.depth == "advanced"]
-    core_made = sum(kp in covered for kp in core) / len(core) if core else 1.0
-    advanced_made = any(kp in covered for kp in advanced)
+        return 1 + round(2 * generic)
     share = len(covered) / len(points)
-    if (share >= 0.75 and (advanced_made or not advanced)) or (core_made == 1.0 and advanced_made):
+    strength = 0.75 * share + 0.25 * generic
+    advanced = [kp for kp in points if kp.depth == "advanced"]
+    advanced_made = any(kp in covered for kp in advanced)
+    if strength >= 0.7 and (advanced_made or not advanced):
         return 4
-    if share >= 0.45 or (core_made >= 0.5 and advanced_made):
+    if strength >= 0.4:
         return 3
-    return 2
+    if strength >= 0.1:
+        return 2
+    return 1
+
+
+def level_from_tests(fraction: float) -> int:
+    return 4 if fraction >= 1 else 3 if fraction >= 0.75 else 2 if fraction >= 0.4 else 1
+
+
+_FILLER = re.compile(
+    r"\b(basically|kind of|sort of|you know|i guess|pretty much|stuff|things like that|"
+    r"and so on|whatever|obviously|super|really|a lot of)\b",
+    re.IGNORECASE,
+)
+_SIGNPOST = re.compile(
+    r"(^|\n)\s*(\d+[.)]|[-*•]|#+)\s|\b(first(ly)?|second(ly)?|third|finally|in short|to "
+    r"summari[sz]e|the key (point|idea)|the (cause|reason|fix|answer) is|two (reasons|things|parts)|"
+    r"three (reasons|things))\b",
+    re.IGNORECASE,
+)
+
+
+def level_from_communication(analysis: Analysis, share: float) -> tuple[int, list[str]]:
+    """How the answer is put: substance first (nothing said cannot be said well), then
+    structure (signposts, lists, paragraphs) and economy (little filler, sentences that end)."""
+    words = max(1, len(analysis.tokens))
+    filler = len(_FILLER.findall(analysis.text)) * 100 / words
+    structured = bool(_SIGNPOST.search(analysis.text)) or analysis.text.count("\n\n") >= 2
+    long_sentences = sum(len(s.text.split()) > 45 for s in analysis.sentences)
+    level = 1 + (share >= 0.25) + (share >= 0.5)
+    notes: list[str] = []
+    if structured and filler < 2 and long_sentences <= 1:
+        level += 1
+    if filler >= 3:
+        level -= 1
+        notes.append(f"Much filler ({filler:.0f} per 100 words): say it directly.")
+    if not structured and words > 250:
+        notes.append("A long answer with no signposts: lead with the point, then the reasons.")
+    return max(1, min(4, level)), notes
 
 
 # ------------------------------------------------------------------ how a story is told (STAR)
@@ -109,6 +148,7 @@ def grade_analysis(
     non_answer = [f for f in analysis.flags if f in NON_ANSWER_FLAGS]
     caps = star_caps(analysis.text) if rubric.round == "behavioral" and not non_answer else {}
     points = question.key_points if question else []
+    overall_share = len(analysis.covered) / len(points) if points else 0.0
     scores: list[CriterionScore] = []
     for criterion in rubric.criteria:
         own = [kp for kp in points if kp.criterion == criterion.id]
@@ -120,19 +160,14 @@ def grade_analysis(
             level = 1
             notes.append(_NON_ANSWER_REASON[non_answer[0]])
             evidence = []
-        elif criterion.id == "correctness" and correctness is not None:
-            level = (
-                4
-                if correctness >= 1
-                else 3
-                if correctness >= 0.75
-                else 2
-                if correctness >= 0.4
-                else 1
-            )
+        elif criterion.measure == "tests" and correctness is not None:
+            level = level_from_tests(correctness)
             notes.append(f"{correctness:.0%} of the hidden tests passed.")
+        elif criterion.measure == "communication" and not own:
+            level, more = level_from_communication(analysis, overall_share)
+            notes.extend(more)
         else:
-            level = level_from_coverage(own, made, len(generic))
+            level = level_from_evidence(own, made, len(generic), len(criterion.signals))
         if not non_answer:
             for mistake, sentence in analysis.mistakes:
                 if mistake.criterion == criterion.id:
@@ -144,6 +179,12 @@ def grade_analysis(
                     level = max(1, min(level - 1, 2))
                     notes.append(f'Check the arithmetic: "{error.claim}" — {error.correct}.')
                     evidence.append(error.sentence)
+            # A strong hire is correct throughout; a notable error is lean no hire at best.
+            errors = len(analysis.mistakes) + len(analysis.arithmetic)
+            ceiling = 4 if errors == 0 else 3 if errors == 1 else 2
+            if level > ceiling:
+                level = ceiling
+                notes.append(_ERROR_CEILING[ceiling])
             if criterion.id in caps and level > caps[criterion.id]:
                 level = caps[criterion.id]
                 notes.append(_CAP_REASON[criterion.id])
@@ -175,6 +216,11 @@ def grade_analysis(
         improvements=_improvements(scores, rubric, points, analysis, guide),
     )
 
+
+_ERROR_CEILING = {
+    3: "Capped at 3: a stated technical error rules out a strong hire.",
+    2: "Capped at 2: several technical errors make this a lean no hire at best.",
+}
 
 _CAP_REASON = {
     "situation": "The story is what you would do, not what happened: give one real situation.",
