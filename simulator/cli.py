@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -112,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     backend_flags(p)
     p = command("prep", "what to study for a round kind")
     p.add_argument("round", metavar="ROUND", help=ROUND_HELP)
+    p = command("check-problems", "verify every coding problem against its reference solution")
+    p.add_argument(
+        "round", nargs="?", metavar="ROUND", help="ai-coding or swe-coding (default both)"
+    )
     return parser
 
 
@@ -571,6 +576,36 @@ def cmd_prep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_problems(args: argparse.Namespace) -> int:
+    from simulator.coding.checks import check_problem
+    from simulator.models import CODING_ROUNDS
+
+    if args.round and args.round not in CODING_ROUNDS:
+        raise UsageError(
+            f"check-problems takes a coding round ({', '.join(sorted(CODING_ROUNDS))})"
+        )
+    catalog = _catalog()
+    questions = [
+        q
+        for q in catalog.questions.values()
+        if q.coding is not None and (args.round is None or q.round == args.round)
+    ]
+    results: dict[str, list[str]] = {}
+    for question in questions:
+        results[question.id] = check_problem(question)
+        if not args.json:
+            mark = "ok " if not results[question.id] else "BAD"
+            print(f"{mark} {question.id}", flush=True)
+            for problem in results[question.id]:
+                print(f"      {problem}", flush=True)
+    bad = sum(1 for problems in results.values() if problems)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(f"{len(results) - bad} of {len(results)} problems sound")
+    return 1 if bad else 0
+
+
 def _open_app(args: argparse.Namespace, session=None) -> int:
     try:
         from simulator.tui.app import run_app
@@ -592,6 +627,7 @@ COMMANDS = {
     "export": cmd_export,
     "resume": cmd_resume,
     "prep": cmd_prep,
+    "check-problems": cmd_check_problems,
 }
 
 
@@ -610,6 +646,9 @@ def main(argv: list[str] | None = None) -> int:
     except known_errors() as err:
         print(f"onsite: error: {one_line(err)}", file=sys.stderr)
         return 1 if type(err).__name__ == "BackendError" else 2
+    except BrokenPipeError:  # `onsite ... | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(
             "\nonsite: interrupted; the transcript so far is saved (onsite resume)", file=sys.stderr

@@ -278,10 +278,11 @@ class OpenAIInterviewer:
         answers = ctx.graded_answers()
         if not answers.strip():
             return await self._fallback(ctx, "no answer to grade")
-        siblings = ctx.catalog.questions_for(ctx.rubric.round)
-        # The offline analysis (flags) runs in a thread while the model grades.
+        # The offline analysis (its flags: injection, non-answers) runs in a thread while the
+        # model grades. Without the sibling questions: the model judges off-topic answers, and
+        # matching every question of the bank would cost more than the request.
         analysing = asyncio.ensure_future(asyncio.to_thread(
-            analyze, answers, ctx.rubric, ctx.question, ctx.question_text, siblings))
+            analyze, answers, ctx.rubric, ctx.question, ctx.question_text))
         schema = scorecard_schema(ctx.rubric)
         turns = []
         for turn in ctx.record.turns:

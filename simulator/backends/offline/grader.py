@@ -70,9 +70,9 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 _SIGNPOST = re.compile(
-    r"(^|\n)\s*(\d+[.)]|[-*•]|#+)\s|\b(first(ly)?|second(ly)?|third|finally|in short|to "
-    r"summari[sz]e|the key (point|idea)|the (cause|reason|fix|answer) is|two (reasons|things|parts)|"
-    r"three (reasons|things))\b",
+    r"(^|\n)\s*(\d+[.)]|[-*•]|#+)\s|\b(first(ly)?|second(ly)?|third|finally|in short|"
+    r"to summari[sz]e|the key (point|idea)|the (cause|reason|fix|answer) is|"
+    r"(two|three) (reasons|things|parts))\b",
     re.IGNORECASE,
 )
 
@@ -127,14 +127,20 @@ def star_caps(text: str) -> dict[str, int]:
 # ------------------------------------------------------------------ scorecard
 
 
-def _feedback(made: list[KeyPoint], missing: list[KeyPoint], notes: list[str]) -> str:
+def _feedback(
+    made: list[KeyPoint], missing: list[KeyPoint], notes: list[str], touched: bool = False
+) -> str:
     parts = []
+    if not made and missing and touched:
+        parts.append("You touched on this, but made none of its key points.")
     if made:
         parts.append("Made: " + "; ".join(kp.text.rstrip(".") for kp in made[:3]) + ".")
     if missing:
         parts.append("Missing: " + "; ".join(kp.text.rstrip(".") for kp in missing[:2]) + ".")
     parts.extend(notes)
-    return " ".join(parts) or "No evidence of this criterion in the answer."
+    if not parts:
+        parts.append("Some evidence in your words." if touched else "No evidence of this.")
+    return " ".join(parts)
 
 
 def grade_analysis(
@@ -196,7 +202,9 @@ def grade_analysis(
                 name=criterion.name,
                 score=level,
                 evidence=quotes,
-                feedback=_feedback(made, missing, notes) if not non_answer else " ".join(notes),
+                feedback=" ".join(notes)
+                if non_answer
+                else _feedback(made, missing, notes, touched=bool(generic)),
             )
         )
     weights = {c.id: c.weight for c in rubric.criteria}

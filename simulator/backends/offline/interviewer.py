@@ -9,6 +9,8 @@ inviting the candidate's questions.
 
 from __future__ import annotations
 
+import re
+
 from simulator.analysis.evidence import Analysis, analyze
 from simulator.analysis.text import quote, words
 from simulator.backends.base import InterviewerReply, RoundContext, TokenSink
@@ -60,7 +62,8 @@ class OfflineInterviewer:
             context and _is_clarifying_question(last) and "clarify" not in kinds
         ):
             if context and "clarify" not in kinds:
-                return InterviewerReply(text=f"Good question. {context.strip()}", kind="clarify")
+                facts = re.sub(r"^\s*if asked[^:]*:\s*", "", context.strip(), flags=re.IGNORECASE)
+                return InterviewerReply(text=f"Good question. {facts}", kind="clarify")
             return InterviewerReply(
                 text="I'll leave that to you: make a reasonable assumption, say it, and go on.",
                 kind="clarify",
@@ -97,7 +100,10 @@ class OfflineInterviewer:
         self, ctx: RoundContext, seen: Analysis, asked: set[str]
     ) -> tuple[str, str] | None:
         """The most important criterion not yet covered that still has an unasked probe."""
-        asked_plain = {_strip_ack(a) for a in asked}
+
+        def was_asked(text: str) -> bool:  # asked turns may carry an acknowledgement first
+            return any(text in turn for turn in asked)
+
         points = ctx.question.key_points if ctx.question else []
         best: tuple[float, str, str] | None = None
         for order, criterion in enumerate(ctx.rubric.criteria):
@@ -108,13 +114,13 @@ class OfflineInterviewer:
             )
             candidates: list[tuple[float, str]] = []
             for probe in ctx.question.probes if ctx.question else []:
-                if probe.criterion != criterion.id or probe.text in asked_plain:
+                if probe.criterion != criterion.id or was_asked(probe.text):
                     continue
                 if probe.after and probe.after not in seen.covered:
                     continue
                 # A deeper follow-up on a point just made is what a good interviewer asks next.
                 candidates.append((0.35 if probe.after else 0.1, probe.text))
-            candidates += [(0.0, p) for p in criterion.probes if p not in asked_plain]
+            candidates += [(0.0, p) for p in criterion.probes if not was_asked(p)]
             if not candidates:
                 continue
             bonus, text = max(candidates, key=lambda c: c[0])
@@ -179,14 +185,6 @@ def _is_clarifying_question(text: str) -> bool:
     return stripped.endswith("?") and len(words(stripped)) <= 40
 
 
-def _strip_ack(text: str) -> str:
-    for options in _ACKS.values():
-        for ack in options:
-            if text.startswith(ack + " "):
-                return text[len(ack) + 1 :]
-    return text
-
-
 def _cv_hook(ctx: RoundContext) -> str | None:
     """A line that ties the question to the candidate's CV, as interviewers do."""
     if ctx.rubric.round not in ("behavioral", "research") or not ctx.profile.cv_text.strip():
@@ -194,5 +192,13 @@ def _cv_hook(ctx: RoundContext) -> str | None:
     for line in ctx.profile.cv_text.splitlines():
         item = line.strip().lstrip("-*•").strip()
         if len(words(item)) >= 6 and not item.startswith("#"):
-            return f'I was reading your CV — "{quote(item, 140)}" — keep that in mind as we go.'
+            if ctx.rubric.round == "behavioral":
+                return (
+                    f'I was reading your CV — "{quote(item, 140)}". A story from that work '
+                    "would be great, if one fits."
+                )
+            return (
+                f'I was reading your CV — "{quote(item, 140)}". I may connect the '
+                "questions to that work."
+            )
     return None

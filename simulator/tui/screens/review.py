@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -34,7 +34,7 @@ class ReviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Past sessions", classes="section")
         yield Input(placeholder="Filter by round, question, decision or date…", id="filter")
-        with Horizontal(id="review-body"):
+        with Vertical(id="review-body"):
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
             with Vertical(id="plot-pane"):
                 yield Static("Scores per round kind over time", classes="section")

@@ -11,11 +11,22 @@ from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 
 from simulator.backends.base import BackendError
 from simulator.engine.session import Session
-from simulator.models import Transcript
+from simulator.models import DECISION_LABELS, Scorecard, Transcript
 from simulator.store.export import debrief_markdown, scorecard_markdown
 
 
-def results_markdown(transcript: Transcript) -> str:
+def compact_scorecard(card: Scorecard) -> list[str]:
+    """The scorecard as a list, for a narrow pane (a table would be squeezed unreadable)."""
+    out = [f"**{DECISION_LABELS[card.decision]}** — {card.overall:.2f} / 4 ({card.grader})", ""]
+    for score in card.criteria:
+        out += [f"**{score.name}: {score.score}/4**", "", score.feedback, ""]
+        out += [f"> “{quote}”" for quote in score.evidence] + ([""] if score.evidence else [])
+    if card.improvements:
+        out += ["**Work on**", ""] + [f"- {line}" for line in card.improvements] + [""]
+    return out
+
+
+def results_markdown(transcript: Transcript, compact: bool = False) -> str:
     parts: list[str] = []
     if transcript.debrief:
         parts += debrief_markdown(transcript.debrief)
@@ -23,7 +34,8 @@ def results_markdown(transcript: Transcript) -> str:
         prefix = f"Round {index}: " if len(transcript.rounds) > 1 else ""
         parts += [f"## {prefix}{record.question_title}", "", f"*{record.round}*", ""]
         if record.scorecard:
-            parts += scorecard_markdown(record.scorecard)
+            card = record.scorecard
+            parts += compact_scorecard(card) if compact else scorecard_markdown(card)
         else:
             parts += ["*Not graded.*", ""]
     return "\n".join(parts)

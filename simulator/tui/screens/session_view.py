@@ -37,7 +37,7 @@ class SessionScreen(Screen[None]):
             conversation += body[:cut]
         with Horizontal(id="session-body"):
             yield VerticalScroll(Markdown("\n".join(conversation)), id="conversation")
-            yield VerticalScroll(Markdown(results_markdown(t)), id="results")
+            yield VerticalScroll(Markdown(results_markdown(t, compact=True)), id="results")
         yield Footer()
 
     def action_export(self) -> None:
