@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     backend_flags(p)
     p = command("prep", "what to study for a round kind")
     p.add_argument("round", metavar="ROUND", help=ROUND_HELP)
+    p = command("doctor", "check the openai endpoint and model: what works")
+    backend_flags(p)
     p = command("check-problems", "verify every coding problem against its reference solution")
     p.add_argument(
         "round", nargs="?", metavar="ROUND", help="ai-coding or swe-coding (default both)"
@@ -576,6 +578,14 @@ def cmd_prep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from simulator.backends.doctor import doctor, format_checks
+
+    checks = asyncio.run(doctor(_settings(args)))
+    _emit(args, [c.as_dict() for c in checks], format_checks(checks))
+    return 1 if any(c.status == "fail" for c in checks) else 0
+
+
 def cmd_check_problems(args: argparse.Namespace) -> int:
     from simulator.coding.checks import check_problem
     from simulator.models import CODING_ROUNDS
@@ -628,6 +638,7 @@ COMMANDS = {
     "resume": cmd_resume,
     "prep": cmd_prep,
     "check-problems": cmd_check_problems,
+    "doctor": cmd_doctor,
 }
 
 

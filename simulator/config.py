@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     max_answers: int = Field(default=8, ge=1, le=40)
     request_timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
+    retry_base: float = Field(default=0.5, gt=0)
+    """Seconds before the first retry of a failed request; doubled (with jitter) each time."""
     theme: str = "textual-dark"
     persona: Persona = Field(default_factory=Persona)
     profile: ProfileSettings = Field(default_factory=ProfileSettings)

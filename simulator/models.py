@@ -61,9 +61,11 @@ class Criterion(Strict):
     """Generic evidence of this criterion, for any question of the round kind."""
     probes: list[str] = []
     """Generic follow-ups for this criterion, used after the question's own."""
-    measure: Literal["evidence", "communication", "tests"] = "evidence"
-    """How the offline grader scores it: key points and signals made (evidence), how the
-    answer is put (communication), or the share of hidden tests the code passes (tests)."""
+    measure: Literal["evidence", "coverage", "communication", "tests"] = "evidence"
+    """How the offline grader scores it: the key points and signals of this criterion made
+    (evidence), the key points of the whole question made (coverage: does the answer show
+    what the question is after), how the answer is put (communication), or the share of
+    hidden tests the code passes (tests)."""
 
     @field_validator("levels")
     @classmethod

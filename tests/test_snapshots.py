@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from simulator.config import Settings
@@ -18,13 +20,16 @@ def app(tmp_path, catalog, monkeypatch):
     counter = iter(range(1000))
     monkeypatch.setattr(session_module, "new_session_id",
                         lambda label: f"20260101-120000-{label}-{next(counter):04d}")
-    settings = Settings(transcripts_dir=tmp_path / "transcripts")
+    monkeypatch.chdir(tmp_path)  # the home screen shows the transcripts directory
+    settings = Settings(transcripts_dir=Path("transcripts"))
     return make_app(settings, catalog=catalog, clock=FakeClock())
 
 
 async def _settle(pilot, screens=60):
     for _ in range(screens):
         await pilot.pause()
+    for box in pilot.app.screen.query("AnswerBox"):
+        box.cursor_blink = False  # a blinking cursor makes frames differ by timing
 
 
 def test_home(snap_compare, app):
@@ -46,6 +51,8 @@ def test_coding(snap_compare, app):
     async def start(pilot):
         app.screen.start_practice("swe-coding", "swe-coding/two-sum")
         await _settle(pilot)
+        await pilot.wait_for_scheduled_animations()
+        await _settle(pilot, 120)  # syntax highlighting lands a few frames later
 
     assert snap_compare(app, terminal_size=SIZE, run_before=start)
 

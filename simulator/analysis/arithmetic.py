@@ -31,7 +31,11 @@ _POWER = re.compile(
     r"(?:about\s*)?(\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%|percent|k\b|thousand|million|m\b|billion|bn?\b|trillion|t\b)?",
     re.IGNORECASE,
 )
-_PER_DAY = re.compile(_NUMBER + r"[^.;\n]{0,40}?\b(?:a|per|each|/)\s*day\b", re.IGNORECASE)
+# The number that is "per day": at most three words between it and "a day" / "/day", and no
+# other number, so "500M DAU x 40 msgs = 20B/day" reads as 20B a day, not 500M.
+_PER_DAY = re.compile(
+    _NUMBER + r"\s*(?:[a-z][\w'-]*\s+){0,3}?(?:a|per|each|/)\s*day\b", re.IGNORECASE
+)
 _PER_SECOND = re.compile(
     _NUMBER + r"\s*(?:[a-z]+\s+){0,2}?(?:per second|a second|/\s*s(?:ec)?\b|qps|rps)", re.IGNORECASE
 )

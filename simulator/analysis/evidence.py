@@ -51,10 +51,15 @@ _NEGATION = re.compile(
 )
 
 
-def _negated(text: str, start: int) -> bool:
-    """A negation in the same clause shortly before `start` ("so we don't block all traffic")."""
-    before = text[max(0, start - 40) : start]
-    clause = re.split(r"[,;:]|\b(but|although|however|whereas)\b", before)[-1] or ""
+def _negated(text: str, match: re.Match[str], others: list[re.Match[str]]) -> bool:
+    """A negation in the same clause shortly before `match` ("so we don't block all traffic"),
+    not counting words that belong to the signal's other parts ("never give up" & "ideas")."""
+    begin = max(0, match.start() - 40)
+    chars = list(text[begin : match.start()])
+    for other in others:
+        for i in range(max(other.start(), begin), min(other.end(), match.start())):
+            chars[i - begin] = " "
+    clause = re.split(r"[,;:]|\b(?:but|although|however|whereas)\b", "".join(chars))[-1]
     return bool(_NEGATION.search(clause))
 
 
@@ -73,7 +78,9 @@ def first_match(
             found = [p.search(plain) for p in parts]
             if not all(found):
                 continue
-            if affirmed and any(_negated(plain, m.start()) for m in found if m):
+            if affirmed and any(
+                _negated(plain, m, [o for o in found if o is not m]) for m in found
+            ):
                 continue
             return sentence
     return None

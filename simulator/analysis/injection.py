@@ -11,14 +11,17 @@ _TOP = r"(4|four|top|maximum|max|full|perfect|highest|10/10|100%)"
 _PATTERNS = [
     rf"\bignore {_QUALIFIERS}(instructions?|rubric|rules|prompt)",
     rf"\bdisregard {_QUALIFIERS}(instructions?|rubric|rules|criteria)",
-    r"\b(grader|grading (model|system|ai)|evaluator|assistant|language model|llm)\s*[,:]",
+    # Addressing the grader: at the start of a sentence or line ("Grader: ...", "Dear evaluator,").
+    r"(^|[\n.!?]\s*)(dear |hey |note to (the )?)?(grader|grading (model|system|ai)|evaluator|"
+    r"assistant|language model|llm|ai)\s*[,:]",
     rf"\b(give|award|assign|score|grade|rate|mark)\b[^.\n]{{0,40}}\b{_TOP}\b[^.\n]{{0,20}}"
     r"\b(score|marks?|points?|grade|rating|everywhere|on every|across)",
     r"\b(top|maximum|highest|perfect|full) (score|marks?|grade)\b[^.\n]{0,60}"
     r"\b(automatically|every (criterion|dimension)|regardless)",
     r"\brubric (was|has been|is|got) (updated|changed|replaced|overridden)",
     r"\b(system|admin|administrator|developer|moderator)\s+"
-    r"(notice|message|prompt|override|instruction)",
+    r"(notice|message|prompt|override|instructions?|update)\s*[:!]",
+    r"\b(admin|administrator|moderator)\s+(notice|message|override|instructions?)",
     r"\bnew instructions?\b",
     r"\byou (are|must|will) now\b",
     r"\b(strong[_ ]hire|score of 4|4/4|4 out of 4)\b[^.\n]{0,40}"

@@ -27,7 +27,8 @@ from simulator.models import (
 )
 from simulator.store.transcripts import TranscriptStore, new_session_id
 
-GRADING_CONCURRENCY = 4
+GRADING_CONCURRENCY = 8
+"""Rounds graded at once: a whole loop in one wave, so the debrief waits for the slowest grade."""
 
 
 @dataclass

@@ -102,7 +102,11 @@ def debrief_markdown(debrief: Debrief) -> list[str]:
         "",
     ]
     if debrief.focus:
-        out += ["Work on first:", ""] + [f"{i}. {_cell(f)}" for i, f in enumerate(debrief.focus, 1)] + [""]
+        out += (
+            ["Work on first:", ""]
+            + [f"{i}. {_cell(f)}" for i, f in enumerate(debrief.focus, 1)]
+            + [""]
+        )
     return out
 
 

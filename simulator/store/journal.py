@@ -2,10 +2,10 @@
 
 `<dir>/<session_id>.journal` holds events, one per line:
 
-    {"ev": "snapshot", "transcript": {...}}          the whole transcript (a process's first save)
-    {"ev": "meta", "set": {"status": ..., ...}}      top-level fields that changed
-    {"ev": "round", "i": 0, "set": {...}}            a round's fields (but its turns); i == len appends
-    {"ev": "turn", "r": 0, "n": 3, "turn": {...}}    turn n of round r, new or changed
+    {"ev": "snapshot", "transcript": {...}}        the whole transcript (a process's first save)
+    {"ev": "meta", "set": {"status": ...}}         top-level fields that changed
+    {"ev": "round", "i": 0, "set": {...}}          a round's fields but its turns (i == len: new)
+    {"ev": "turn", "r": 0, "n": 3, "turn": {...}}  turn n of round r, new or changed
 
 Every event sets values by position, so replaying a journal over a transcript that already
 holds some of it changes nothing: loading takes the JSON file (the last atomic checkpoint)
@@ -34,7 +34,9 @@ def encode_json(data: Any, indent: int | None = None) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8")
+        # A valid surrogate pair becomes its character, a lone surrogate U+FFFD.
+        fixed = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return fixed.encode("utf-8")
 
 
 def fsync_dir(path: Path) -> None:
@@ -114,7 +116,9 @@ def read(path: Path) -> JournalRead:
             out.events.append(event)
     if bad:
         shown = ", ".join(map(str, bad[:5])) + ("…" if len(bad) > 5 else "")
-        out.problems.append(f"journal line{'s' if len(bad) > 1 else ''} {shown} unreadable, skipped")
+        out.problems.append(
+            f"journal line{'s' if len(bad) > 1 else ''} {shown} unreadable, skipped"
+        )
     if undecodable:
         out.problems.append("invalid UTF-8 in the journal replaced with U+FFFD")
     return out
@@ -226,5 +230,7 @@ def replay(
         except (KeyError, TypeError, ValueError, AttributeError):
             orphans += 1
     if orphans:
-        problems.append(f"{orphans} journal event{'s' if orphans > 1 else ''} with no place, skipped")
+        problems.append(
+            f"{orphans} journal event{'s' if orphans > 1 else ''} with no place, skipped"
+        )
     return data, problems

@@ -142,9 +142,11 @@ def salvage(data: Any, fallback_id: str) -> tuple[Transcript, list[str]]:
             lost_rounds += 1
             continue
         raw = dict(raw)
-        turns = [_try(Turn, t) for t in raw.get("turns") or []] if isinstance(
-            raw.get("turns"), list
-        ) else []
+        turns = (
+            [_try(Turn, t) for t in raw.get("turns") or []]
+            if isinstance(raw.get("turns"), list)
+            else []
+        )
         lost_turns += sum(t is None for t in turns)
         raw["turns"] = [t for t in turns if t is not None]
         if raw.get("scorecard") is not None and _try(Scorecard, raw["scorecard"]) is None:

@@ -1,28 +1,76 @@
-"""Transcripts on disk: one JSON file per session, rewritten atomically after every turn."""
+"""Transcripts on disk: a journal per session, a JSON file per session, an index beside them.
+
+`TranscriptStore.save(transcript)` is the one call the engine makes after every turn. It is
+journal-first: the new turns (and round, scorecard, debrief and status changes) are appended
+to `<dir>/<session_id>.journal` and fsync'ed before it returns, then `<dir>/<session_id>.json`
+is rewritten atomically (temporary file, fsync, rename). A SIGKILL at any moment loses
+nothing already saved: loading takes the JSON and replays the journal over it. When the
+session completes, the JSON is final and the journal is removed.
+
+Reading never breaks on a damaged file: a cut-short journal line, invalid JSON or UTF-8, or
+an older schema is read as far as it is valid and described in one line (`LoadResult.problem`,
+`SessionSummary.problem`, `TranscriptStore.problems`).
+
+Listing, search and stats go through the SQLite index (`index.py`) when it can answer and
+scan the files when it cannot.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from simulator.models import Transcript, now_utc
+from simulator.store import journal
+
+if TYPE_CHECKING:
+    from simulator.store.index import (
+        Progress,
+        Query,
+        ReindexReport,
+        SearchHit,
+        SessionIndex,
+        SessionRows,
+    )
+
+JSON_REWRITE_LIMIT = 256 * 1024
+"""Above about this many characters of text, the JSON is rewritten only when a round starts,
+ends or is graded (and every JSON_EVERY turns); the journal has every turn meanwhile."""
+JSON_EVERY = 8
 
 
 class StoreError(Exception):
     """A transcript could not be written or read; str() is one line."""
 
 
+class SaveError(StoreError):
+    """The transcript could not be saved where it belongs. Nothing is lost: `transcript` holds
+    it, `rescued` is the copy written elsewhere (None if none could be), and `rescue(dir)`
+    writes one where the user chooses."""
+
+    def __init__(self, message: str, transcript: Transcript, rescued: Path | None) -> None:
+        super().__init__(message)
+        self.transcript = transcript
+        self.rescued = rescued
+
+    def rescue(self, directory: Path) -> Path:
+        return rescue_copy(self.transcript, [Path(directory)])
+
+
 @dataclass(frozen=True)
 class SessionSummary:
     session_id: str
-    path: Path
+    file: str
+    """The transcript's file (its journal, when no JSON was written yet)."""
     created_at: datetime
     kind: str
     title: str
@@ -32,6 +80,26 @@ class SessionSummary:
     status: str
     overall: float | None
     decision: str | None
+    problem: str | None = None
+    """One line when the files were damaged and read only in part."""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+
+@dataclass
+class LoadResult:
+    transcript: Transcript
+    path: Path
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def problem(self) -> str | None:
+        """All that was wrong with the files, in one line (None when nothing was)."""
+        if not self.problems:
+            return None
+        return f"{self.path.name}: " + "; ".join(dict.fromkeys(self.problems))
 
 
 def new_session_id(label: str) -> str:
@@ -39,71 +107,414 @@ def new_session_id(label: str) -> str:
     return f"{stamp}-{label}-{secrets.token_hex(2)}"
 
 
+def _text_size(transcript: Transcript) -> int:
+    size = len(transcript.profile.cv_text) + len(transcript.profile.talk_text)
+    return size + sum(len(t.text) for r in transcript.rounds for t in r.turns)
+
+
+def write_json_atomic(target: Path, data: dict[str, Any]) -> None:
+    """Temporary file in the same directory, fsync, rename, fsync the directory."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(journal.encode_json(data, indent=2))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    journal.fsync_dir(target.parent)
+
+
+def rescue_dirs() -> list[Path]:
+    """Where a transcript goes when its own directory refuses it, in order of preference."""
+    dirs = []
+    if os.environ.get("ONSITE_RESCUE_DIR"):
+        dirs.append(Path(os.environ["ONSITE_RESCUE_DIR"]))
+    try:
+        import platformdirs
+
+        dirs.append(platformdirs.user_state_path("onsite") / "rescue")
+    except ImportError:  # pragma: no cover - a dependency, but never a reason to fail here
+        pass
+    dirs.append(Path(tempfile.gettempdir()) / f"onsite-rescue-{os.getuid()}")
+    return dirs
+
+
+def rescue_copy(transcript: Transcript, directories: list[Path] | None = None) -> Path:
+    """Write the transcript to the first directory that takes it; raises OSError if none."""
+    last: OSError | None = None
+    for directory in directories or rescue_dirs():
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            target = directory / f"{transcript.session_id}.json"
+            write_json_atomic(target, transcript.model_dump(mode="json"))
+            return target
+        except OSError as err:
+            last = err
+    raise last or OSError("no directory to rescue the transcript to")
+
+
 class TranscriptStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, index: bool = True) -> None:
         self.root = Path(root)
+        self.use_index = index
+        self.problems: list[str] = []
+        """Set by summaries(), search() and stats(): one line per damaged file (and one if
+        the index could not be used)."""
+        self._lock = threading.Lock()
+        self._journaled: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, int] = {}
+        self._index: SessionIndex | None = None
+
+    # -------------------------------------------------------------- paths
 
     def path_for(self, session_id: str) -> Path:
         return self.root / f"{session_id}.json"
 
+    def journal_for(self, session_id: str) -> Path:
+        return self.root / f"{session_id}{journal.SUFFIX}"
+
+    @property
+    def index(self) -> SessionIndex:
+        if self._index is None:
+            from simulator.store.index import INDEX_NAME, SessionIndex
+
+            self._index = SessionIndex(self.root / INDEX_NAME)
+        return self._index
+
+    # -------------------------------------------------------------- writing
+
     def save(self, transcript: Transcript) -> Path:
-        """Write atomically (temporary file, fsync, rename): a crash leaves the old or the new."""
-        transcript.updated_at = now_utc()
-        target = self.path_for(transcript.session_id)
+        """Journal the changes (fsync'ed), then rewrite the JSON atomically.
+
+        Raises SaveError (a StoreError) when the journal cannot be written (read-only
+        directory, disk full); a copy has then been written elsewhere if at all possible.
+        """
+        with self._lock:
+            transcript.updated_at = now_utc()
+            sid = transcript.session_id
+            data = transcript.model_dump(mode="json")
+            events = journal.diff(self._journaled.get(sid), data)
+            target = self.path_for(sid)
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                journal.append(self.journal_for(sid), events)
+            except OSError as err:
+                self._journaled.pop(sid, None)  # unknown what reached the disk: snapshot next
+                raise self._save_error(transcript, err) from None
+            self._journaled[sid] = data
+            self._pending[sid] = self._pending.get(sid, 0) + 1
+            complete = transcript.status == "complete"
+            due = (
+                complete
+                or journal.structural(events)
+                or self._pending[sid] >= JSON_EVERY
+                or _text_size(transcript) <= JSON_REWRITE_LIMIT
+            )
+            if not due:
+                return target
+            try:
+                write_json_atomic(target, data)
+            except OSError:
+                return target  # the journal holds it all; the JSON is retried next save
+            self._pending[sid] = 0
+            if complete:
+                self.journal_for(sid).unlink(missing_ok=True)
+                journal.fsync_dir(self.root)
+                self._journaled.pop(sid, None)
+                self._index_session(transcript, target)
+            return target
+
+    def _save_error(self, transcript: Transcript, err: OSError) -> SaveError:
+        reason = err.strerror or str(err)
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(transcript.model_dump_json(indent=2))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except OSError as err:
-            raise StoreError(
-                f"cannot save the transcript in {self.root}: {err.strerror or err}"
-            ) from None
-        return target
+            rescued: Path | None = rescue_copy(transcript)
+        except OSError:
+            rescued = None
+        tail = (
+            f"; a copy is saved as {rescued} (continue with: onsite resume {rescued})"
+            if rescued
+            else "; nothing could be written anywhere: the session is kept in memory"
+        )
+        return SaveError(
+            f"cannot save the transcript in {self.root}: {reason}{tail}", transcript, rescued
+        )
+
+    def rescue(self, transcript: Transcript, directory: Path | None = None) -> Path:
+        """A copy of the transcript outside the store (`directory`, else rescue_dirs())."""
+        return rescue_copy(transcript, [Path(directory)] if directory else None)
+
+    def _index_session(self, transcript: Transcript, path: Path) -> None:
+        if not self.use_index:
+            return
+        from simulator.store.index import IndexUnavailable, extract
+
+        sig = self.signature(transcript.session_id)
+        if sig is None:
+            return
+        with contextlib.suppress(IndexUnavailable, OSError):  # the index catches up later
+            self.index.upsert(sig, extract(transcript, path))
+
+    # -------------------------------------------------------------- reading one session
 
     def load(self, session_id: str) -> Transcript:
+        return self.read(session_id).transcript
+
+    def read(self, session_id: str) -> LoadResult:
+        """The session as far as its files are valid, with what was wrong with them."""
         path = self.resolve(session_id)
-        try:
-            return Transcript.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, ValidationError) as err:
-            first = str(err).splitlines()[0]
-            raise StoreError(f"{path}: not a readable transcript ({first})") from None
+        return read_files(path.with_suffix(".json"), path.with_suffix(journal.SUFFIX))
 
     def resolve(self, session_id: str) -> Path:
         """A session id, a unique prefix of one, or a path to a transcript file."""
         direct = Path(session_id)
-        if direct.suffix == ".json" and direct.is_file():
+        if direct.suffix in (".json", journal.SUFFIX) and direct.is_file():
             return direct
-        exact = self.path_for(session_id)
-        if exact.is_file():
-            return exact
-        matches = sorted(self.root.glob(f"{session_id}*.json")) if self.root.is_dir() else []
-        matches = [m for m in matches if not m.name.startswith(".")]
+        for exact in (self.path_for(session_id), self.journal_for(session_id)):
+            if exact.is_file():
+                return exact
+        matches: dict[str, Path] = {}
+        if self.root.is_dir() and session_id:
+            pattern = glob.escape(session_id) + "*"
+            for suffix in (journal.SUFFIX, ".json"):  # the .json wins for the same session
+                for match in self.root.glob(pattern + suffix):
+                    if not match.name.startswith("."):
+                        matches[match.name[: -len(suffix)]] = match
         if len(matches) == 1:
-            return matches[0]
+            return next(iter(matches.values()))
         if not matches:
             raise StoreError(f"no session {session_id!r} in {self.root}")
         raise StoreError(f"{session_id!r} matches {len(matches)} sessions; give more of the id")
 
-    def summaries(self) -> list[SessionSummary]:
-        """Every readable session, newest first; unreadable files are skipped, not fatal."""
-        out: list[SessionSummary] = []
-        if not self.root.is_dir():
-            return out
-        for path in self.root.glob("*.json"):
-            if path.name.startswith("."):
-                continue
+    def rows(self, session_id: str) -> SessionRows:
+        """What the index holds of one session (read from its files)."""
+        from simulator.store.index import extract
+
+        result = read_files(self.path_for(session_id), self.journal_for(session_id))
+        return extract(result.transcript, result.path, result.problem)
+
+    def signature(self, session_id: str) -> str | None:
+        """The signature signatures() gives one session, by two stats."""
+        parts = []
+        for path in (self.path_for(session_id), self.journal_for(session_id)):
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                transcript = Transcript.model_validate(data)
-            except (OSError, ValueError, ValidationError):
+                st = os.stat(path)
+            except OSError:
+                parts.append("-")
+            else:
+                parts.append(f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}")
+        return None if parts == ["-", "-"] else "/".join(parts)
+
+    def signatures(self) -> dict[str, str]:
+        """Session id -> a signature of its files (inode, mtime, size of JSON and journal)."""
+        parts: dict[str, list[str]] = {}
+        try:
+            entries = os.scandir(self.root)
+        except OSError:
+            return {}
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if name.endswith(".json"):
+                    sid, slot = name[:-5], 0
+                elif name.endswith(journal.SUFFIX):
+                    sid, slot = name[: -len(journal.SUFFIX)], 1
+                else:
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                parts.setdefault(sid, ["-", "-"])[slot] = (
+                    f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+                )
+        return {sid: "/".join(p) for sid, p in parts.items()}
+
+    # -------------------------------------------------------------- many sessions
+
+    def _query(self, query: Query | None, filters: dict[str, Any]) -> Query:
+        from simulator.store.index import Query
+
+        return query or Query(**filters)
+
+    def _through_index(self, ask):
+        """ask(index) through an in-step index, or None (and a problem line) if it cannot."""
+        self.problems = []
+        if not self.use_index or not self.root.is_dir():
+            return None
+        from simulator.store.index import IndexUnavailable
+
+        try:
+            self.index.sync(self)
+            result = ask(self.index)
+            self.problems = self.index.problems()
+            return result
+        except IndexUnavailable as err:
+            self.problems = [f"index not used ({err}); read the files instead"]
+            return None
+
+    def scan(self) -> list[SessionRows]:
+        """Every session read from its files (the slow path the index saves)."""
+        from simulator.store.index import extract
+
+        out = []
+        for sid in sorted(self.signatures()):
+            try:
+                result = read_files(self.path_for(sid), self.journal_for(sid))
+            except StoreError as err:
+                self.problems.append(str(err))
                 continue
-            out.append(summarize(transcript, path))
-        out.sort(key=lambda s: s.created_at, reverse=True)
+            if result.problem:
+                self.problems.append(result.problem)
+            out.append(extract(result.transcript, result.path, result.problem))
         return out
+
+    def summaries(
+        self,
+        query: Query | None = None,
+        *,
+        round: str | None = None,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
+        decision: str | tuple[str, ...] | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[SessionSummary]:
+        """Sessions newest first, filtered (only the newest `limit` when given); damaged files
+        are read in part, never fatal (see `problems`)."""
+        from simulator.store.index import scan_list
+
+        q = self._query(
+            query, dict(round=round, since=since, until=until, decision=decision, status=status)
+        )
+        found = self._through_index(lambda index: index.list(q, limit))
+        return found if found is not None else scan_list(self.scan(), q, limit)
+
+    def count(self, query: Query | None = None, **filters: Any) -> int:
+        """How many sessions summaries() lists without a limit."""
+        q = self._query(query, filters)
+        found = self._through_index(lambda index: index.count_matching(q))
+        return found if found is not None else len(self.summaries(q))
+
+    def interrupted(self) -> list[SessionSummary]:
+        """Sessions to offer to resume (newest first)."""
+        return self.summaries(status="in_progress")
+
+    def search(
+        self,
+        text: str,
+        query: Query | None = None,
+        *,
+        limit: int = 50,
+        round: str | None = None,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
+        decision: str | tuple[str, ...] | None = None,
+    ) -> list[SearchHit]:
+        """Turns holding every word of `text` (and "quoted phrases", `prefix*`), newest first."""
+        from simulator.store.index import scan_search
+
+        q = self._query(query, dict(round=round, since=since, until=until, decision=decision))
+        found = self._through_index(lambda index: index.search(text, q, limit))
+        return found if found is not None else scan_search(self.scan(), text, q, limit)
+
+    def stats(
+        self,
+        query: Query | None = None,
+        *,
+        round: str | None = None,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
+    ) -> Progress:
+        """Scores per round kind and per criterion over time, oldest first."""
+        from simulator.store.index import scan_stats
+
+        q = self._query(query, dict(round=round, since=since, until=until))
+        found = self._through_index(lambda index: index.stats(q))
+        return found if found is not None else scan_stats(self.scan(), q)
+
+    def reindex(self) -> ReindexReport:
+        """Rebuild the index from the files, from scratch."""
+        import time
+
+        from simulator.store.index import IndexUnavailable, ReindexReport
+
+        started = time.perf_counter()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.index.drop()
+            self.index.sync(self, rebuild=True)
+            problems = self.index.problems()
+            readable, unreadable = self.index.count()
+        except (IndexUnavailable, OSError) as err:
+            raise StoreError(f"cannot build the index in {self.root}: {err}") from None
+        return ReindexReport(
+            sessions=readable,
+            unreadable=unreadable,
+            seconds=time.perf_counter() - started,
+            problems=problems,
+        )
+
+
+# ------------------------------------------------------------------ reading files
+
+
+def read_files(json_path: Path, journal_path: Path) -> LoadResult:
+    """A session from its JSON (if any) with its journal (if any) replayed over it."""
+    from simulator.store.migrate import migrate, salvage, salvage_json
+
+    problems: list[str] = []
+    data: Any = None
+    name = json_path.name
+    try:
+        raw: bytes | None = json_path.read_bytes()
+    except FileNotFoundError:
+        raw = None
+    except OSError as err:
+        raw = None
+        problems.append(f"unreadable ({err.strerror or err})")
+    if raw is not None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "replace")
+            problems.append("invalid UTF-8 replaced with U+FFFD")
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            where = getattr(err, "lineno", "?")
+            try:
+                data = salvage_json(text)
+                problems.append(f"invalid JSON at line {where}, read up to the last whole part")
+            except ValueError:
+                problems.append(f"not JSON (line {where})" if text.strip() else "empty file")
+        if data is not None and not isinstance(data, dict):
+            problems.append("not a transcript object")
+            data = None
+        if data is not None:
+            data, notes = migrate(data)
+            problems += notes
+    if journal_path.exists():
+        read = journal.read(journal_path)
+        problems += read.problems
+        data, notes = journal.replay(data, read.events)
+        problems += notes
+        if raw is None and data is not None:
+            name = journal_path.name
+    if data is None:
+        detail = "; ".join(dict.fromkeys(problems)) or "no such file"
+        raise StoreError(f"{name}: not a readable transcript ({detail})")
+    try:
+        transcript, notes = salvage(data, fallback_id=json_path.stem)
+    except ValueError as err:
+        raise StoreError(f"{name}: not a readable transcript ({err})") from None
+    problems += [n for n in notes if not n.startswith("repaired") or not problems]
+    path = json_path if raw is not None else journal_path
+    return LoadResult(transcript, path, problems)
 
 
 def summarize(transcript: Transcript, path: Path) -> SessionSummary:
@@ -119,7 +530,7 @@ def summarize(transcript: Transcript, path: Path) -> SessionSummary:
         decision = card.decision if card else None
     return SessionSummary(
         session_id=transcript.session_id,
-        path=path,
+        file=str(path),
         created_at=transcript.created_at,
         kind=transcript.kind,
         title=title,

@@ -169,6 +169,10 @@ def grade_analysis(
         elif criterion.measure == "tests" and correctness is not None:
             level = level_from_tests(correctness)
             notes.append(f"{correctness:.0%} of the hidden tests passed.")
+        elif criterion.measure == "coverage" and points:
+            level = level_from_evidence(
+                points, analysis.covered_points(points), len(generic), len(criterion.signals)
+            )
         elif criterion.measure == "communication" and not own:
             level, more = level_from_communication(analysis, overall_share)
             notes.extend(more)
