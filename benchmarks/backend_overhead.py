@@ -38,8 +38,13 @@ ANSWERS = [
     "Store short_key to long_url in Cassandra partitioned by the short key, with a Redis LRU cache "
     "in front since popular links get most clicks.",
 ]
-ROUNDS = ["system-design/url-shortener", "system-design/rate-limiter", "system-design/news-feed",
-          "system-design/chat", "system-design/web-crawler"]
+ROUNDS = [
+    "system-design/url-shortener",
+    "system-design/rate-limiter",
+    "system-design/news-feed",
+    "system-design/chat",
+    "system-design/web-crawler",
+]
 
 
 def context(catalog, question_id: str, answers: list[str]) -> RoundContext:
@@ -49,11 +54,21 @@ def context(catalog, question_id: str, answers: list[str]) -> RoundContext:
         turns.append(Turn(role="candidate", kind="answer", text=answer))
         if index < len(answers) - 1:
             turns.append(Turn(role="interviewer", kind="probe", text=f"Follow-up {index}?"))
-    record = RoundRecord(round=question.round, question_id=question.id,
-                         question_title=question.title, question_prompt=question.prompt,
-                         minutes=question.minutes, turns=turns)
-    return RoundContext(catalog=catalog, rubric=catalog.rubric(question.round), question=question,
-                        record=record, seconds_left=1800)
+    record = RoundRecord(
+        round=question.round,
+        question_id=question.id,
+        question_title=question.title,
+        question_prompt=question.prompt,
+        minutes=question.minutes,
+        turns=turns,
+    )
+    return RoundContext(
+        catalog=catalog,
+        rubric=catalog.rubric(question.round),
+        question=question,
+        record=record,
+        seconds_left=1800,
+    )
 
 
 async def bare_stream(sdk, messages) -> float:
@@ -123,8 +138,12 @@ async def grading(fake: FakeOpenAI) -> tuple[float, float, list[tuple[int, float
     direct = time.perf_counter() - started
     assert all(c.grader.startswith("openai:") for c in cards), [c.grader for c in cards]
 
-    loop = LoopPreset(id="bench", name="Bench", description="five rounds",
-                      rounds=[LoopRound(round="system-design", question=q) for q in ROUNDS])
+    loop = LoopPreset(
+        id="bench",
+        name="Bench",
+        description="five rounds",
+        rounds=[LoopRound(round="system-design", question=q) for q in ROUNDS],
+    )
     import simulator.engine.session as engine_session
 
     finishes = []
@@ -159,19 +178,25 @@ def main() -> int:
         bare, ours, build = asyncio.run(per_turn(args.turns))
         print(f"per turn (server answers at once, median of {args.turns}):")
         print(f"  bare AsyncOpenAI stream  {bare * 1000:7.2f} ms")
-        print(f"  onsite reply()           {ours * 1000:7.2f} ms   "
-              f"(+{(ours - bare) * 1000:.2f} ms, ratio {ours / bare:.2f})")
+        print(
+            f"  onsite reply()           {ours * 1000:7.2f} ms   "
+            f"(+{(ours - bare) * 1000:.2f} ms, ratio {ours / bare:.2f})"
+        )
         print(f"  of which building the request (prompts, coverage notes): {build * 1000:.2f} ms")
         fake.delay = 0.3
         one, direct, finishes = asyncio.run(grading(fake))
         print("grading a 5-round loop (server: 300 ms per request):")
         print(f"  one request              {one * 1000:7.1f} ms")
-        print(f"  5 x grade(), gathered    {direct * 1000:7.1f} ms   ratio {direct / one:.2f} "
-              f"(target <= 1.5)")
+        print(
+            f"  5 x grade(), gathered    {direct * 1000:7.1f} ms   ratio {direct / one:.2f} "
+            f"(target <= 1.5)"
+        )
         for concurrency, finish in finishes:
-            print(f"  Session.finish(), GRADING_CONCURRENCY={concurrency}: "
-                  f"{finish * 1000:7.1f} ms   ratio {finish / one:.2f} "
-                  "(grading + one debrief request)")
+            print(
+                f"  Session.finish(), GRADING_CONCURRENCY={concurrency}: "
+                f"{finish * 1000:7.1f} ms   ratio {finish / one:.2f} "
+                "(grading + one debrief request)"
+            )
     return 0
 
 

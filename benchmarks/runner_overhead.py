@@ -76,8 +76,10 @@ def main() -> int:
         return 1
     wall_over: list[float] = []
     cpu_over: list[float] = []
-    print(f"{'problem':32} {'sandbox wall':>12} {'in-proc wall':>12} {'overhead wall':>13} "
-          f"{'sandbox cpu':>11} {'in-proc cpu':>11} {'overhead cpu':>12}   (ms)")
+    print(
+        f"{'problem':32} {'sandbox wall':>12} {'in-proc wall':>12} {'overhead wall':>13} "
+        f"{'sandbox cpu':>11} {'in-proc cpu':>11} {'overhead cpu':>12}   (ms)"
+    )
     for question in questions:
         spec = question.coding
         assert spec is not None
@@ -95,19 +97,28 @@ def main() -> int:
         sc, pc = statistics.median(sandbox_cpu) * 1e3, statistics.median(local_cpu) * 1e3
         wall_over.append(s - p)
         cpu_over.append(sc - pc)
-        print(f"{question.slug:32} {s:12.1f} {p:12.1f} {s - p:13.1f} {sc:11.1f} {pc:11.1f} "
-              f"{sc - pc:12.1f}")
+        print(
+            f"{question.slug:32} {s:12.1f} {p:12.1f} {s - p:13.1f} {sc:11.1f} {pc:11.1f} "
+            f"{sc - pc:12.1f}"
+        )
     print()
     for name, values in (("wall-clock", wall_over), ("CPU", cpu_over)):
         values.sort()
         p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
-        print(f"{name} overhead per submission over {len(values)} problems: median "
-              f"{statistics.median(values):.1f} ms, mean {statistics.mean(values):.1f} ms, "
-              f"p90 {p90:.1f} ms, max {values[-1]:.1f} ms")
+        print(
+            f"{name} overhead per submission over {len(values)} problems: median "
+            f"{statistics.median(values):.1f} ms, mean {statistics.mean(values):.1f} ms, "
+            f"p90 {p90:.1f} ms, max {values[-1]:.1f} ms"
+        )
     load = os.getloadavg()[0]
-    print(f"load average {load:.2f} on {os.cpu_count()} CPUs"
-          + ("  (busy machine: the wall-clock figures are inflated)" if load > (os.cpu_count() or 1)
-             else ""))
+    print(
+        f"load average {load:.2f} on {os.cpu_count()} CPUs"
+        + (
+            "  (busy machine: the wall-clock figures are inflated)"
+            if load > (os.cpu_count() or 1)
+            else ""
+        )
+    )
     verdict = "met" if statistics.median(cpu_over) < 150 else "NOT met"
     print(f"target < 150 ms (median CPU overhead): {verdict}")
     return 0

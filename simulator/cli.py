@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -103,9 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("review", "list sessions, or show one")
     p.add_argument("session", nargs="?", metavar="SESSION_ID")
+    p.add_argument("--search", metavar="TEXT", help='words, "a phrase" or prefix* in the turns')
+    p.add_argument("--round", metavar="ROUND", help=ROUND_HELP)
+    p.add_argument("--since", metavar="DATE", help="e.g. 2026-11-01 or 7d")
+    p.add_argument("--decision", metavar="D", help="strong-hire, lean-hire, hire, no-hire, ...")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="newest N (default 50)")
+    p.add_argument("--all", action="store_true", help="every session")
+    p = command("stats", "progress per round kind and criterion over time")
+    p.add_argument("--round", metavar="ROUND", help=ROUND_HELP)
+    p.add_argument("--since", metavar="DATE", help="e.g. 2026-11-01 or 30d")
+    command("reindex", "rebuild the session index from the transcript files")
     p = command("export", "export a session", reports=False)
     p.add_argument("session", metavar="SESSION_ID")
-    p.add_argument("--format", choices=["md"], default="md")
+    p.add_argument("--format", choices=["md", "html"], default="md")
     p.add_argument("-o", "--output", metavar="FILE")
     p = command("resume", "continue an interrupted session")
     p.add_argument("session", nargs="?", metavar="SESSION_ID")
@@ -458,13 +469,59 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    from simulator.store.index import parse_decision, parse_since
+
+    try:
+        filters: dict[str, Any] = {}
+        if getattr(args, "round", None):
+            filters["round"] = _round_kind(args.round)
+        if getattr(args, "since", None):
+            filters["since"] = parse_since(args.since)
+        if getattr(args, "decision", None):
+            filters["decision"] = parse_decision(args.decision)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    return filters
+
+
+def _report_problems(store) -> None:
+    for problem in getattr(store, "problems", []):
+        print(f"onsite: warning: {problem}", file=sys.stderr)
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from simulator.render import Style, debrief_text, scorecard_text, table, wrap
+    from simulator.store.export import safe_terminal_text
 
-    settings = _settings(args)
-    store = _store(settings)
+    store = _store(_settings(args))
+    if args.session is None and args.search:
+        hits = store.search(args.search, limit=args.limit, **_filters(args))
+        _report_problems(store)
+        rows = [dataclasses.asdict(hit) for hit in hits]
+        text = (
+            table(
+                [
+                    [
+                        h.session_id,
+                        h.created_at.strftime("%Y-%m-%d"),
+                        h.round,
+                        "you" if h.role == "candidate" else "interviewer",
+                        h.snippet[:70],
+                    ]
+                    for h in hits
+                ],
+                ["SESSION", "DATE", "ROUND", "WHO", "MATCH"],
+            )
+            if hits
+            else f"Nothing matches {args.search!r}."
+        )
+        _emit(args, rows, text)
+        return 0
     if args.session is None:
-        summaries = store.summaries()
+        filters = _filters(args)
+        summaries = store.summaries(limit=None if args.all else args.limit, **filters)
+        _report_problems(store)
         rows = [
             {
                 "session_id": s.session_id,
@@ -479,14 +536,18 @@ def cmd_review(args: argparse.Namespace) -> int:
             for s in summaries
         ]
         if not summaries:
-            text = f"No sessions in {store.root} yet. Try: onsite practice system-design"
+            text = (
+                f"No sessions in {store.root} yet. Try: onsite practice system-design"
+                if not filters
+                else "No sessions match."
+            )
         else:
             text = table(
                 [
                     [
                         s.session_id,
                         s.created_at.strftime("%Y-%m-%d %H:%M"),
-                        s.title[:40],
+                        safe_terminal_text(s.title[:40]),
                         f"{s.overall:.2f}" if s.overall is not None else "–",
                         (s.decision or s.status).replace("_", " "),
                     ]
@@ -494,9 +555,15 @@ def cmd_review(args: argparse.Namespace) -> int:
                 ],
                 ["SESSION", "DATE", "TITLE", "SCORE", "DECISION"],
             )
+            total = store.count(**filters) if not args.all else len(summaries)
+            if total > len(summaries):
+                text += f"\n… {total - len(summaries)} more (--all, or --limit N)"
         _emit(args, rows, text)
         return 0
-    transcript = store.load(args.session)
+    result = store.read(args.session)
+    if result.problem:
+        print(f"onsite: warning: {result.problem}", file=sys.stderr)
+    transcript = result.transcript
     style = Style(sys.stdout)
     lines = [
         style.bold(f"Session {transcript.session_id}")
@@ -506,7 +573,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         lines += ["", style.bold(f"{record.round}: {record.question_title}")]
         for turn in record.turns:
             who = "Interviewer" if turn.role == "interviewer" else "You"
-            lines.append(wrap(turn.text, indent="    ", first=f"  {who}: "))
+            lines.append(wrap(safe_terminal_text(turn.text), indent="    ", first=f"  {who}: "))
         if record.scorecard:
             lines.append(scorecard_text(record.scorecard, style, record.question_title))
     if transcript.debrief:
@@ -515,11 +582,43 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = _store(_settings(args))
+    filters = _filters(args)
+    filters.pop("decision", None)
+    progress = store.stats(**filters)
+    _report_problems(store)
+    _emit(args, progress.rows(), progress.text())
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    report = _store(_settings(args)).reindex()
+    data = {
+        "sessions": report.sessions,
+        "unreadable": report.unreadable,
+        "seconds": round(report.seconds, 3),
+        "problems": report.problems,
+    }
+    text = f"Indexed {report.sessions} sessions in {report.seconds:.2f} s" + (
+        f"; {report.unreadable} unreadable" if report.unreadable else ""
+    )
+    for problem in report.problems:
+        print(f"onsite: warning: {problem}", file=sys.stderr)
+    _emit(args, data, text)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from simulator.store.export import to_markdown
 
     transcript = _store(_settings(args)).load(args.session)
-    text = to_markdown(transcript)
+    if args.format == "html":
+        from simulator.store.html import to_html
+
+        text = to_html(transcript)
+    else:
+        text = to_markdown(transcript)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -532,12 +631,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from simulator.headless import resumable, session_from_transcript
+    from simulator.headless import session_from_transcript
 
     settings = _settings(args)
     store = _store(settings)
     if args.session is None:
-        pending = resumable(store)
+        pending = store.interrupted()
         if not pending:
             _emit(args, [], "No interrupted sessions.")
             return 0
@@ -637,6 +736,8 @@ COMMANDS = {
     "export": cmd_export,
     "resume": cmd_resume,
     "prep": cmd_prep,
+    "stats": cmd_stats,
+    "reindex": cmd_reindex,
     "check-problems": cmd_check_problems,
     "doctor": cmd_doctor,
 }

@@ -7,10 +7,11 @@ import sys
 from simulator.backends.base import Interviewer, RoundContext
 from simulator.catalog import Catalog
 from simulator.engine.coding import is_submission, submit_code
-from simulator.engine.session import PlannedRound, Session
+from simulator.engine.session import PlannedRound, Session, _plan_round
 from simulator.models import LoopRound, Question, RoundRecord, Scorecard, Transcript
 from simulator.render import Style, debrief_text, scorecard_text, wrap
-from simulator.store.transcripts import SessionSummary, TranscriptStore
+from simulator.store.export import safe_terminal_text
+from simulator.store.transcripts import TranscriptStore
 
 
 class Printer:
@@ -32,13 +33,17 @@ class Printer:
         sys.stdout.write(chunk)
         sys.stdout.flush()
 
-    def end_turn(self) -> None:
+    def end_turn(self, turn=None) -> None:
+        """Close a streamed turn, or print a turn that was not streamed (the engine's own)."""
         if self._streaming and not self.quiet:
             sys.stdout.write("\n\n")
+        elif turn is not None and turn.role == "interviewer":
+            self.say(self.style.bold("Interviewer: ") + turn.text + "\n")
         self._streaming = False
 
     def candidate(self, text: str, label: str = "You") -> None:
-        self.say(self.style.dim(f"{label}:") + "\n" + wrap(text, indent="  │ ") + "\n")
+        shown = safe_terminal_text(text)  # an escape sequence in an answer shows as text
+        self.say(self.style.dim(f"{label}:") + "\n" + wrap(shown, indent="  │ ") + "\n")
 
 
 async def play(session: Session, answers: list[list[str]], quiet: bool = False) -> Transcript:
@@ -79,7 +84,7 @@ async def play(session: Session, answers: list[list[str]], quiet: bool = False) 
                 out.candidate(block)
                 runner.record_answer(block)
             reply = await runner.follow_up(on_token=out.token)
-            out.end_turn()
+            out.end_turn(reply)
             if reply is None:
                 break
         if not runner.finished:
@@ -123,10 +128,6 @@ async def grade_one(
     return await interviewer.grade(ctx)
 
 
-def resumable(store: TranscriptStore) -> list[SessionSummary]:
-    return [s for s in store.summaries() if s.status == "in_progress"]
-
-
 def session_from_transcript(
     transcript: Transcript,
     catalog: Catalog,
@@ -139,15 +140,14 @@ def session_from_transcript(
     plan: list[PlannedRound] = []
     specs = loop.rounds if loop else [LoopRound(round=r.round) for r in transcript.rounds]
     seen = {r.question_id for r in transcript.rounds}
-    from simulator.engine.select import choose_question
-
     for index, spec in enumerate(specs):
-        if index < len(transcript.rounds) and transcript.rounds[index].question_id:
-            question = catalog.question(transcript.rounds[index].question_id)
+        record = transcript.rounds[index] if index < len(transcript.rounds) else None
+        if record is not None and record.question_id:
+            ids = record.question_ids or [record.question_id]
+            questions = [catalog.question(qid) for qid in ids]
+            plan.append(PlannedRound(spec, questions[0], questions[1:]))
         else:
-            question = choose_question(catalog, spec.round, spec.question, spec.area, seen)
-            seen.add(question.id)
-        plan.append(PlannedRound(spec, question))
+            plan.append(_plan_round(catalog, spec, spec.area, seen, None))
     return Session(
         transcript, plan, catalog, interviewer, store, loop=loop, max_answers=max_answers
     )

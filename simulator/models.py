@@ -81,7 +81,8 @@ class Rubric(Strict):
     description: str
     criteria: list[Criterion] = Field(min_length=2)
     opening: str = "Let's start."
-    closing: str = "That's all the time we have. What questions do you have for me?"
+    closing: str = "Thanks. What questions do you have for me?"
+    """Said at the end; the interviewer puts "We're at time." (or why it ends) before it."""
 
     def criterion(self, criterion_id: str) -> Criterion:
         for criterion in self.criteria:
@@ -206,6 +207,12 @@ class LoopRound(Strict):
     area: str | None = None
     minutes: int | None = Field(default=None, ge=5, le=120)
     persona: Persona | None = None
+    problems: int | None = Field(default=None, ge=1, le=3)
+    """Problems in the round; default two for swe-coding ("two mediums in 40 minutes"), else one."""
+
+    @property
+    def problem_count(self) -> int:
+        return self.problems or (2 if self.round == "swe-coding" else 1)
 
 
 class LoopPreset(Strict):
@@ -242,6 +249,8 @@ class Turn(BaseModel):
     tests_total: int | None = None
     """For submitted code: the hidden tests it passed."""
     test_summary: str | None = None
+    question_id: str | None = None
+    """On an interviewer's question turn: the problem it introduces (rounds of several)."""
 
 
 class CriterionScore(BaseModel):
@@ -277,6 +286,8 @@ def decision_for(overall: float) -> Decision:
 class RoundRecord(BaseModel):
     round: RoundKind
     question_id: str | None
+    question_ids: list[str] = []
+    """Every problem of the round, in order, when it has several (coding rounds)."""
     question_title: str
     question_prompt: str
     stage: str = "onsite"

@@ -37,26 +37,43 @@ INVENTED_QUOTE = "I would deploy a quantum blockchain cache on Mars"
 
 
 def completion_json(content: str, model: str = "test-model", finish: str | None = "stop") -> dict:
-    return {"id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                         "finish_reason": finish}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish,
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
 
 
 def chunk_json(content: str | None, finish: str | None = None, model: str = "test-model") -> dict:
     delta = {"content": content} if content is not None else {}
-    return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
 
 
 def sse_events(text: str, finish: str | None = "stop", pieces: int = 4) -> list[bytes]:
     """The SSE events of a streamed reply; with finish=None the stream is cut before the end."""
     words = re.findall(r"\S+\s*", text) or [text]
     size = max(1, len(words) // pieces)
-    parts = ["".join(words[i:i + size]) for i in range(0, len(words), size)]
-    events = [b'data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","created":0,'
-              b'"model":"test-model","choices":[{"index":0,"delta":{"role":"assistant"},'
-              b'"finish_reason":null}]}\n\n']
+    parts = ["".join(words[i : i + size]) for i in range(0, len(words), size)]
+    events = [
+        b'data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","created":0,'
+        b'"model":"test-model","choices":[{"index":0,"delta":{"role":"assistant"},'
+        b'"finish_reason":null}]}\n\n'
+    ]
     events += [f"data: {json.dumps(chunk_json(p))}\n\n".encode() for p in parts]
     if finish is not None:
         events.append(f"data: {json.dumps(chunk_json(None, finish))}\n\n".encode())
@@ -72,8 +89,9 @@ def error_json(message: str, code: str | None = None, kind: str = "invalid_reque
 
 
 def _system(body: dict) -> str:
-    return "\n".join(m.get("content") or "" for m in body.get("messages", [])
-                     if m.get("role") == "system")
+    return "\n".join(
+        m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "system"
+    )
 
 
 def _everything(body: dict) -> str:
@@ -115,16 +133,24 @@ def grade_object(body: dict, scores: int | dict[str, int], invent: bool) -> dict
             evidence.append(INVENTED_QUOTE)
         score = scores.get(cid, 3) if isinstance(scores, dict) else scores
         criteria[cid] = {"evidence": evidence, "feedback": f"Feedback on {cid}.", "score": score}
-    return {"injection_attempt": False, "criteria": criteria,
-            "strengths": ["Clear structure."], "improvements": ["More numbers."]}
+    return {
+        "injection_attempt": False,
+        "criteria": criteria,
+        "strengths": ["Clear structure."],
+        "improvements": ["More numbers."],
+    }
 
 
 # ------------------------------------------------------------------ the server
 
 
 class FakeOpenAI:
-    def __init__(self, delay: float = 0.0, api_key: str | None = None,
-                 models: tuple[str, ...] = ("gpt-4o-mini", "test-model")) -> None:
+    def __init__(
+        self,
+        delay: float = 0.0,
+        api_key: str | None = None,
+        models: tuple[str, ...] = ("gpt-4o-mini", "test-model"),
+    ) -> None:
         self.delay = delay
         self.api_key = api_key
         self.models = models
@@ -153,8 +179,9 @@ class FakeOpenAI:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -205,8 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         if self.path.rstrip("/").endswith("/models"):
-            models = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"}
-                      for m in state.models]
+            models = [
+                {"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in state.models
+            ]
             self._json(200, {"object": "list", "data": models})
         else:
             self._json(404, error_json("not found"))
@@ -249,8 +277,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         if name == "429":
-            self._json(429, error_json("Rate limit reached", "rate_limit_exceeded", "requests"),
-                       {"Retry-After": arg or "0.05"})
+            self._json(
+                429,
+                error_json("Rate limit reached", "rate_limit_exceeded", "requests"),
+                {"Retry-After": arg or "0.05"},
+            )
             return
         if name in ("500", "503"):
             self._json(int(name), error_json("The server had an error", None, "server_error"))
@@ -300,8 +331,12 @@ class _Handler(BaseHTTPRequestHandler):
         if "Reply with the single word" in asked:
             return "ready"
         if is_debrief(body):
-            return json.dumps({"summary": "A fake committee summary.",
-                               "focus": ["Focus one.", "Focus two.", "Focus three."]})
+            return json.dumps(
+                {
+                    "summary": "A fake committee summary.",
+                    "focus": ["Focus one.", "Focus two.", "Focus three."],
+                }
+            )
         if not is_grading(body):
             return interviewer_text(body)
         if fmt == "json_schema" and state.ignore_json_schema:

@@ -105,3 +105,73 @@ def test_turn_limit_closes_the_round(catalog):
     asyncio.run(runner.answer("We need shortening and redirects with low latency."))
     closing = asyncio.run(runner.answer("Counters with base62 encoding give unique keys."))
     assert closing.kind == "closing" and runner.record.ended_by is not None
+
+
+def _coding_runner(catalog, minutes=40):
+    from simulator.backends.base import RoundContext
+
+    first = catalog.question("swe-coding/two-sum")
+    second = catalog.question("swe-coding/daily-temperatures")
+    record = RoundRecord(
+        round="swe-coding",
+        question_id=first.id,
+        question_ids=[first.id, second.id],
+        question_title="two problems",
+        question_prompt=first.prompt,
+        minutes=minutes,
+    )
+    ctx = RoundContext(
+        catalog=catalog,
+        rubric=catalog.rubric("swe-coding"),
+        question=first,
+        record=record,
+        problems=[first, second],
+    )
+    clock = FakeClock()
+    return RoundRunner(ctx, OfflineInterviewer(), clock, lambda: None, max_answers=20), clock
+
+
+TWO_SUM = (
+    "def two_sum(nums, target):\n    seen = {}\n    for i, x in enumerate(nums):\n"
+    "        if target - x in seen:\n            return [seen[target - x], i]\n"
+    "        seen[x] = i\n    return []\n"
+)
+
+
+def test_a_solved_problem_moves_on_to_the_second_after_two_follow_ups(catalog):
+    from simulator.engine.coding import submit_code
+
+    runner, _ = _coding_runner(catalog)
+    first = asyncio.run(runner.open())
+    assert first.question_id == "swe-coding/two-sum"
+    asyncio.run(submit_code(runner, TWO_SUM))
+    asyncio.run(runner.follow_up())
+    asyncio.run(runner.answer("One pass with a hash map: O(n) time and space."))
+    turn = asyncio.run(runner.answer("Sorted input would allow two pointers and O(1) space."))
+    assert turn.kind == "question" and turn.question_id == "swe-coding/daily-temperatures"
+    assert runner.ctx.question.id == "swe-coding/daily-temperatures"
+    assert "second problem" in turn.text
+
+
+def test_half_the_time_on_the_first_problem_moves_on(catalog):
+    runner, clock = _coding_runner(catalog, minutes=40)
+    asyncio.run(runner.open())
+    clock.advance(21 * 60)
+    turn = asyncio.run(runner.answer("I'm still thinking about a brute force over all pairs."))
+    assert turn.kind == "question" and runner.problem_index == 1
+
+
+def test_a_round_of_two_problems_grades_both(catalog):
+    from simulator.engine.coding import submit_code
+
+    runner, clock = _coding_runner(catalog)
+    asyncio.run(runner.open())
+    asyncio.run(submit_code(runner, TWO_SUM))
+    asyncio.run(runner.follow_up())
+    clock.advance(25 * 60)
+    asyncio.run(runner.answer("It is linear time."))  # time share spent: next problem
+    runner.end("candidate")
+    card = asyncio.run(runner.grade())
+    correctness = next(c for c in card.criteria if c.id == "correctness")
+    assert "Problem 1: 100%" in correctness.feedback
+    assert correctness.score in (2, 3)  # one problem solved, one not attempted

@@ -39,9 +39,14 @@ def server():
 
 
 def llm_env(fake: FakeOpenAI, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {"OPENAI_BASE_URL": fake.url, "OPENAI_API_KEY": KEY, "ONSITE_RETRY_BASE": "0.01",
-            "ONSITE_REQUEST_TIMEOUT": "5", "ONSITE_TRANSCRIPTS_DIR": str(tmp_path / "transcripts"),
-            **extra}
+    return {
+        "OPENAI_BASE_URL": fake.url,
+        "OPENAI_API_KEY": KEY,
+        "ONSITE_RETRY_BASE": "0.01",
+        "ONSITE_REQUEST_TIMEOUT": "5",
+        "ONSITE_TRANSCRIPTS_DIR": str(tmp_path / "transcripts"),
+        **extra,
+    }
 
 
 def leaks(text: str) -> bool:
@@ -59,8 +64,18 @@ def test_practice_end_to_end_with_faults_and_the_key_never_leaks(server, tmp_pat
     server.faults.extend(["429:0.05", "500", "reset", "cut"])
     server.reject_json_schema = True
     env = llm_env(server, tmp_path)
-    result = run_cli("practice", "system-design", "--question", "url-shortener", "--answers",
-                     str(answers), "--backend", "openai", "--json", env=env)
+    result = run_cli(
+        "practice",
+        "system-design",
+        "--question",
+        "url-shortener",
+        "--answers",
+        str(answers),
+        "--backend",
+        "openai",
+        "--json",
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     card = payload["scorecard"]
@@ -69,8 +84,9 @@ def test_practice_end_to_end_with_faults_and_the_key_never_leaks(server, tmp_pat
     assert card["overall"] == 3.0 and card["decision"] == "lean_hire"
     answers_text = ANSWERS.replace("\n---\n", "\n")
     for criterion in card["criteria"]:
-        assert all(" ".join(q.split()) in " ".join(answers_text.split())
-                   for q in criterion["evidence"])
+        assert all(
+            " ".join(q.split()) in " ".join(answers_text.split()) for q in criterion["evidence"]
+        )
         assert not any("quantum" in q for q in criterion["evidence"])
     transcript_path = Path(payload["transcript"])
     transcript = json.loads(transcript_path.read_text())
@@ -85,19 +101,34 @@ def test_practice_end_to_end_with_faults_and_the_key_never_leaks(server, tmp_pat
     exported = run_cli("export", payload["session_id"], "--format", "md", env=env)
     assert exported.returncode == 0, exported.stderr
     assert "Hi, welcome." in exported.stdout
-    for text in (result.stdout, result.stderr, transcript_path.read_text(), exported.stdout,
-                 exported.stderr):
+    for text in (
+        result.stdout,
+        result.stderr,
+        transcript_path.read_text(),
+        exported.stdout,
+        exported.stderr,
+    ):
         assert not leaks(text)
 
 
 def test_loop_end_to_end_streams_grades_and_debriefs(server, tmp_path):
     answers = tmp_path / "loop.txt"
-    answers.write_text("\n===\n".join(
-        f"Round {i}: I'd clarify the goal first, then explain my approach step by step, with the "
-        "trade-offs of each choice and how I would test it.\n---\nThen I'd measure and iterate."
-        for i in range(6)))
-    result = run_cli("loop", "meta-ml-engineer", "--answers", str(answers), "--backend", "openai",
-                     env=llm_env(server, tmp_path))
+    answers.write_text(
+        "\n===\n".join(
+            f"Round {i}: I'd clarify the goal first, then explain my approach step by step, with the "
+            "trade-offs of each choice and how I would test it.\n---\nThen I'd measure and iterate."
+            for i in range(6)
+        )
+    )
+    result = run_cli(
+        "loop",
+        "meta-ml-engineer",
+        "--answers",
+        str(answers),
+        "--backend",
+        "openai",
+        env=llm_env(server, tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.count("Interviewer: Hi, welcome.") == 6  # streamed as it arrived, tag stripped
@@ -111,12 +142,14 @@ def test_a_wrong_key_is_one_line_with_no_retry_storm_and_no_key(server, tmp_path
     answers = tmp_path / "a.txt"
     answers.write_text("An answer.\n")
     env = llm_env(server, tmp_path, OPENAI_API_KEY="sk-wrong-LEAKCHECK-000000000000")
-    result = run_cli("practice", "system-design", "--answers", str(answers), "--backend", "openai",
-                     env=env)
+    result = run_cli(
+        "practice", "system-design", "--answers", str(answers), "--backend", "openai", env=env
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"onsite: error: the API key was rejected by 127.0.0.1:{server.url.split(':')[2][:-3]} "
-        "(401); check OPENAI_API_KEY"]
+        "(401); check OPENAI_API_KEY"
+    ]
     assert len(server.chat_requests()) == 1
     assert "LEAKCHECK" not in result.stdout + result.stderr
 
@@ -126,12 +159,14 @@ def test_giving_up_mid_round_keeps_the_answer_and_says_one_line(server, tmp_path
     answers.write_text("My first answer: a counter in base62 with a Redis cache for hot links.\n")
     server.faults.extend(["ok", "503", "503"])
     env = llm_env(server, tmp_path, ONSITE_MAX_RETRIES="1")
-    result = run_cli("practice", "system-design", "--answers", str(answers), "--backend", "openai",
-                     env=env)
+    result = run_cli(
+        "practice", "system-design", "--answers", str(answers), "--backend", "openai", env=env
+    )
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip().splitlines() == [
         f"onsite: error: {server.url.split('//')[1].split('/')[0]} kept failing (HTTP 503) after "
-        "2 attempts; try again later"]
+        "2 attempts; try again later"
+    ]
     saved = list((tmp_path / "transcripts").glob("*.json"))
     assert len(saved) == 1
     turns = json.loads(saved[0].read_text())["rounds"][0]["turns"]
@@ -139,13 +174,16 @@ def test_giving_up_mid_round_keeps_the_answer_and_says_one_line(server, tmp_path
 
 
 def test_help_and_offline_commands_never_import_openai_or_langchain():
-    code = ("import sys\nfrom simulator.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "main(['rounds', '--json'])\n"
-            "print('LOADED', [m for m in ('openai', 'langchain_core', 'httpx2') if m in sys.modules])")
+    code = (
+        "import sys\nfrom simulator.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "main(['rounds', '--json'])\n"
+        "print('LOADED', [m for m in ('openai', 'langchain_core', 'httpx2') if m in sys.modules])"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout
 
@@ -168,13 +206,20 @@ def ctx_for(catalog, answer="We use a counter in base62 so that keys never colli
     from simulator.models import RoundRecord, Turn
 
     question = catalog.question("system-design/url-shortener")
-    record = RoundRecord(round=question.round, question_id=question.id,
-                         question_title=question.title, question_prompt=question.prompt,
-                         minutes=45, turns=[
-                             Turn(role="interviewer", kind="question", text="Design TinyURL."),
-                             Turn(role="candidate", kind="answer", text=answer)])
-    return RoundContext(catalog=catalog, rubric=catalog.rubric("system-design"),
-                        question=question, record=record)
+    record = RoundRecord(
+        round=question.round,
+        question_id=question.id,
+        question_title=question.title,
+        question_prompt=question.prompt,
+        minutes=45,
+        turns=[
+            Turn(role="interviewer", kind="question", text="Design TinyURL."),
+            Turn(role="candidate", kind="answer", text=answer),
+        ],
+    )
+    return RoundContext(
+        catalog=catalog, rubric=catalog.rubric("system-design"), question=question, record=record
+    )
 
 
 @pytest.mark.parametrize("faults", [["slow:1.0"], ["reset", "503"], ["nonjson"], ["cut", "cut"]])
@@ -227,9 +272,15 @@ def test_doctor_says_what_works(server, monkeypatch):
     server.reject_json_schema = True
     checks = asyncio.run(doctor(Settings(request_timeout=2)))
     status = {c.name: c.status for c in checks}
-    assert status == {"configuration": "ok", "endpoint": "ok", "plain chat": "ok",
-                      "streaming": "ok", "json_schema": "warn", "json_object": "ok",
-                      "grading": "ok"}
+    assert status == {
+        "configuration": "ok",
+        "endpoint": "ok",
+        "plain chat": "ok",
+        "streaming": "ok",
+        "json_schema": "warn",
+        "json_object": "ok",
+        "grading": "ok",
+    }
     text = format_checks(checks)
     assert "scorecards via json_object" in text and not leaks(text)
 

@@ -8,8 +8,14 @@ import pytest
 from simulator.analysis.similarity import TopicIndex
 
 TARGETS = {
-    "system-design": 30, "ml-system-design": 30, "research": 50, "behavioral": 40,
-    "everyday-programming": 25, "ai-coding": 15, "swe-coding": 25, "research-presentation": 8,
+    "system-design": 30,
+    "ml-system-design": 30,
+    "research": 50,
+    "behavioral": 40,
+    "everyday-programming": 25,
+    "ai-coding": 15,
+    "swe-coding": 25,
+    "research-presentation": 8,
 }
 
 
@@ -20,8 +26,19 @@ def test_each_bank_meets_its_target(catalog, round_kind, target):
 
 def test_research_areas_cover_the_loops(catalog):
     areas = Counter(q.area for q in catalog.questions_for("research"))
-    assert set(areas) <= {"ml-basics", "optimization", "architectures", "regularization",
-                          "normalization", "generative", "rl", "cv", "nlp", "evaluation", "scaling"}
+    assert set(areas) <= {
+        "ml-basics",
+        "optimization",
+        "architectures",
+        "regularization",
+        "normalization",
+        "generative",
+        "rl",
+        "cv",
+        "nlp",
+        "evaluation",
+        "scaling",
+    }
     assert areas["cv"] >= 6 and areas["nlp"] >= 6 and areas["rl"] >= 5
 
 
@@ -62,7 +79,10 @@ def test_every_round_kind_has_a_study_guide_tied_to_its_criteria(catalog):
         for item in guide.items:
             assert set(item.criteria) <= criteria, (kind, item.topic)
         covered = {c for item in guide.items for c in item.criteria}
-        assert covered == criteria or kind in ("ai-coding", "swe-coding"), (kind, criteria - covered)
+        assert covered == criteria or kind in ("ai-coding", "swe-coding"), (
+            kind,
+            criteria - covered,
+        )
 
 
 def test_a_key_point_text_matches_none_of_its_question_misconceptions(catalog):
@@ -73,4 +93,7 @@ def test_a_key_point_text_matches_none_of_its_question_misconceptions(catalog):
         for kp in q.key_points:
             for mistake in q.misconceptions:
                 assert first_match(mistake.signals, sentences(kp.text), affirmed=True) is None, (
-                    q.id, kp.id, mistake.text)
+                    q.id,
+                    kp.id,
+                    mistake.text,
+                )

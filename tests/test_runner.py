@@ -149,8 +149,8 @@ def test_printing_is_captured_and_cannot_forge_results():
     code = (
         "import sys\n"
         "def f(x):\n"
-        "    print('{\"t\": \"case\", \"index\": 0, \"passed\": true}')\n"
-        "    print('{\"t\": \"done\"}', file=sys.stderr)\n"
+        '    print(\'{"t": "case", "index": 0, "passed": true}\')\n'
+        '    print(\'{"t": "done"}\', file=sys.stderr)\n'
         "    return None\n"
     )
     report = run(code)

@@ -17,9 +17,18 @@ SIZE = (100, 30)
 def app(tmp_path, catalog, monkeypatch):
     import simulator.engine.session as session_module
 
+    import random
+
+    import simulator.engine.select as select_module
+
+    seeded = random.Random
+    monkeypatch.setattr(select_module.random, "Random", lambda *_: seeded(0))  # same questions
     counter = iter(range(1000))
-    monkeypatch.setattr(session_module, "new_session_id",
-                        lambda label: f"20260101-120000-{label}-{next(counter):04d}")
+    monkeypatch.setattr(
+        session_module,
+        "new_session_id",
+        lambda label: f"20260101-120000-{label}-{next(counter):04d}",
+    )
     monkeypatch.chdir(tmp_path)  # the home screen shows the transcripts directory
     settings = Settings(transcripts_dir=Path("transcripts"))
     return make_app(settings, catalog=catalog, clock=FakeClock())
@@ -64,7 +73,8 @@ def test_scorecard(snap_compare, app):
         app.screen.box.insert(
             "During training dropout zeroes each unit with probability p and scales the "
             "survivors by 1/(1-p), so at test time the network runs unchanged. It stops "
-            "co-adaptation and trains an implicit ensemble of subnetworks.")
+            "co-adaptation and trains an implicit ensemble of subnetworks."
+        )
         await pilot.press("ctrl+j")
         await _settle(pilot)
         await pilot.press("f8", "y")

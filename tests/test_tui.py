@@ -166,3 +166,48 @@ async def test_help_lists_the_fallback_send_keys(tmp_path, catalog):
         await pilot.pause()
         text = "\n".join(str(w.source) for w in app.screen.query("Markdown"))
         assert "ctrl+j" in text and "f5" in text.lower()
+
+
+async def test_a_coding_round_runs_code_and_moves_to_the_second_problem(tmp_path, catalog):
+    from simulator.tui.screens.coding import CodingScreen
+
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.start_practice("swe-coding", "swe-coding/two-sum")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        screen.box.text = (
+            "def two_sum(nums, target):\n    seen = {}\n"
+            "    for i, x in enumerate(nums):\n        if target - x in seen:\n"
+            "            return [seen[target - x], i]\n        seen[x] = i\n"
+        )
+        await pilot.press("f6")  # the visible examples
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if "passed" in screen.query_one("#results-md").source:
+                break
+        assert (
+            "Examples: 2/2 passed" in screen.query_one("#results-md").source
+            or "Examples: 3/3 passed" in screen.query_one("#results-md").source
+        )
+        await pilot.press("ctrl+j")  # submit to the hidden tests
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if (
+                screen.runner.record.turns[-1].role == "interviewer"
+                and len(screen.runner.record.turns) > 2
+            ):
+                break
+        code = next(t for t in screen.runner.record.turns if t.kind == "code")
+        assert code.tests_passed == code.tests_total > 0
+        for words in (
+            "One pass with a dict: O(n) time and space.",
+            "With sorted input, two pointers and O(1) space.",
+        ):
+            screen.box.text = words
+            await pilot.press("f7")  # send the editor's text as words
+            await _settle(pilot)
+        assert screen.runner.problem_index == 1
+        second = screen.runner.ctx.question
+        assert screen.box.text == second.coding.starter

@@ -26,6 +26,8 @@ from simulator.catalog import compile_signal
 from simulator.models import KeyPoint, Misconception, Question, Rubric
 
 FLAG_INJECTION = "injection_attempt"
+MAX_ANALYSED_CHARS = 60_000
+"""About 10,000 words: far more than anyone says in a 45-minute round."""
 NON_ANSWER_FLAGS = (
     "empty",
     "too_short",
@@ -152,6 +154,11 @@ def analyze(
     siblings: list[Question] | None = None,
 ) -> Analysis:
     """Read one answer (or all of a candidate's answers joined) against the question and rubric."""
+    if len(text) > MAX_ANALYSED_CHARS:  # a pasted megabyte: grade what a person could have said
+        text = text[:MAX_ANALYSED_CHARS]
+        truncated = True
+    else:
+        truncated = False
     found = sentences(text)
     injected = injection_sentences(found)
     kept = [s for s in found if s not in injected]
@@ -160,6 +167,8 @@ def analyze(
     result = Analysis(text=text, sentences=kept, tokens=tokens)
     if injected:
         result.flags.append(FLAG_INJECTION)
+    if truncated:
+        result.flags.append("answer_truncated")
 
     if question is not None:
         for kp in question.key_points:

@@ -32,6 +32,7 @@ class InterviewerReply(BaseModel):
     text: str
     kind: TurnKind
     criterion: str | None = None
+    question_id: str | None = None
 
 
 @dataclass
@@ -44,13 +45,15 @@ class RoundContext:
     record: RoundRecord
     profile: CandidateProfile = field(default_factory=CandidateProfile)
     persona: Persona = field(default_factory=Persona)
+    problems: list[Question] = field(default_factory=list)
+    """All problems of a round of several; `question` is the one under discussion."""
     seconds_left: float = float("inf")
     must_close: bool = False
     """Time or turns are up: the next turn is the closing one."""
 
     @property
     def question_text(self) -> str:
-        return self.record.question_prompt
+        return self.question.prompt if self.question else self.record.question_prompt
 
     def graded_answers(self) -> str:
         """The candidate's words that are graded: every answer before the closing turn

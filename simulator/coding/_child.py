@@ -47,8 +47,15 @@ def _main() -> None:
     except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as err:
         line = getattr(err, "lineno", None)
         msg = getattr(err, "msg", None) or str(err)
-        emit({"t": "syntax", "type": type(err).__name__, "msg": msg, "line": line,
-              "text": (getattr(err, "text", None) or "").strip()[:200]})
+        emit(
+            {
+                "t": "syntax",
+                "type": type(err).__name__,
+                "msg": msg,
+                "line": line,
+                "text": (getattr(err, "text", None) or "").strip()[:200],
+            }
+        )
         emit({"t": "done"})
         _exit()
 
@@ -94,8 +101,15 @@ def _main() -> None:
 
     # 4. One verdict per case; an exception fails that case only.
     for index, case in enumerate(cases):
-        record = {"t": "case", "index": index, "passed": False, "got": None, "expected": None,
-                  "error": None, "etype": None}
+        record = {
+            "t": "case",
+            "index": index,
+            "passed": False,
+            "got": None,
+            "expected": None,
+            "error": None,
+            "etype": None,
+        }
         kind, want = expected[index]
         try:
             _seed()
@@ -156,15 +170,43 @@ def _set_limits(limits: dict) -> None:
 
 
 _BLOCKED_PREFIXES = ("socket.", "ctypes.dlopen", "ctypes.dlsym", "ctypes.call_function")
-_BLOCKED = frozenset({
-    "subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
-    "os.kill", "os.killpg", "os.exec", "os.startfile", "pty.spawn", "signal.pthread_kill",
-    "resource.setrlimit", "resource.prlimit", "sys.addaudithook", "os.chroot",
-})
-_PATH_EVENTS = frozenset({
-    "os.remove", "os.rmdir", "os.rename", "os.truncate", "os.chmod", "os.chown", "os.link",
-    "os.symlink", "os.mkdir", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile",
-})
+_BLOCKED = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "os.kill",
+        "os.killpg",
+        "os.exec",
+        "os.startfile",
+        "pty.spawn",
+        "signal.pthread_kill",
+        "resource.setrlimit",
+        "resource.prlimit",
+        "sys.addaudithook",
+        "os.chroot",
+    }
+)
+_PATH_EVENTS = frozenset(
+    {
+        "os.remove",
+        "os.rmdir",
+        "os.rename",
+        "os.truncate",
+        "os.chmod",
+        "os.chown",
+        "os.link",
+        "os.symlink",
+        "os.mkdir",
+        "os.utime",
+        "shutil.rmtree",
+        "shutil.move",
+        "shutil.copyfile",
+    }
+)
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 

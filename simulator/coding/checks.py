@@ -40,17 +40,23 @@ def check_problem(question: Question) -> list[str]:
         problems += _failures(tests, "reference on the tests")
     again = run_tests(spec.reference, spec, "tests")
     if _fingerprint(again) != _fingerprint(tests):
-        changed = [i + 1 for i, (a, b) in enumerate(
-            zip(_fingerprint(tests), _fingerprint(again), strict=False)) if a != b]
-        problems.append(f"the tests are not deterministic: outcomes of tests {changed} changed "
-                        "between two runs of the reference")
+        changed = [
+            i + 1
+            for i, (a, b) in enumerate(zip(_fingerprint(tests), _fingerprint(again), strict=False))
+            if a != b
+        ]
+        problems.append(
+            f"the tests are not deterministic: outcomes of tests {changed} changed "
+            "between two runs of the reference"
+        )
     starter = run_tests(spec.starter, spec, "tests")
     if starter.verdict == "passed":
         problems.append("the starter code passes every hidden test")
     elif starter.verdict in ("syntax_error", "crashed", "output_limit"):
         # (a timeout is fine: a brute-force starter that is too slow does fail the tests)
-        problems.append(f"the starter code should fail cleanly, not with {starter.verdict}: "
-                        f"{starter.message}")
+        problems.append(
+            f"the starter code should fail cleanly, not with {starter.verdict}: {starter.message}"
+        )
     if starter.verdict != "timeout":  # where a slow starter stops depends on the machine
         starter_again = run_tests(spec.starter, spec, "tests")
         if _fingerprint(starter_again) != _fingerprint(starter):

@@ -114,8 +114,11 @@ def run_tests(
         "setup": spec.setup,
         "reference": spec.reference,
         "cases": [c.model_dump() for c in cases],
-        "limits": {"memory_mb": limits.memory_mb, "cpu_seconds": cpu,
-                   "file_bytes": limits.file_bytes},
+        "limits": {
+            "memory_mb": limits.memory_mb,
+            "cpu_seconds": cpu,
+            "file_bytes": limits.file_bytes,
+        },
     }
     started = time.monotonic()
     raw = _run_child(json.dumps(payload).encode("utf-8"), limits)
@@ -145,8 +148,13 @@ def _child_env(workdir: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "PYTHONIOENCODING": "utf-8",
     }
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+    for var in (
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+    ):
         env[var] = "1"  # one thread: a predictable address space under RLIMIT_AS, no thread pools
     return env
 
@@ -203,8 +211,9 @@ def _run_child(payload: bytes, limits: Limits) -> _Raw:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _pump(proc: subprocess.Popen[bytes], result_fd: int, raw: _Raw, deadline: float,
-          output_cap: int) -> None:
+def _pump(
+    proc: subprocess.Popen[bytes], result_fd: int, raw: _Raw, deadline: float, output_cap: int
+) -> None:
     """Read stdout (capped) and the result pipe until both close or the deadline passes."""
     assert proc.stdout is not None
     out_fd = proc.stdout.fileno()
@@ -269,8 +278,15 @@ def _report(raw: _Raw, cases: list[TestCase], limits: Limits) -> RunReport:
 
     def report(verdict: Verdict, message: str, outcomes: list[TestOutcome]) -> RunReport:
         passed = sum(o.passed for o in outcomes)
-        return RunReport(verdict=verdict, passed=passed, total=total, outcomes=outcomes,
-                         output=shown, seconds=0.0, message=message)
+        return RunReport(
+            verdict=verdict,
+            passed=passed,
+            total=total,
+            outcomes=outcomes,
+            output=shown,
+            seconds=0.0,
+            message=message,
+        )
 
     if raw.launch_error:
         return report("error", f"Internal error: {raw.launch_error}", _not_run(cases, {}, ""))
@@ -290,12 +306,18 @@ def _report(raw: _Raw, cases: list[TestCase], limits: Limits) -> RunReport:
         where = f" at line {s['line']}" if s.get("line") else ""
         text = f": {s['text']}" if s.get("text") else ""
         kind = s.get("type", "SyntaxError")
-        return report("syntax_error", f"{kind}{where}: {s.get('msg')}{text}",
-                      _not_run(cases, {}, "not run: the code does not compile"))
+        return report(
+            "syntax_error",
+            f"{kind}{where}: {s.get('msg')}{text}",
+            _not_run(cases, {}, "not run: the code does not compile"),
+        )
     if "internal" in by_kind:
         detail = by_kind["internal"]["msg"]
-        return report("error", f"Internal error in the problem's tests ({detail})",
-                      _not_run(cases, {}, "not run"))
+        return report(
+            "error",
+            f"Internal error in the problem's tests ({detail})",
+            _not_run(cases, {}, "not run"),
+        )
 
     outcomes = _outcomes(cases, case_records)
     running = next((i for i in range(total) if i not in case_records), None)
@@ -303,53 +325,80 @@ def _report(raw: _Raw, cases: list[TestCase], limits: Limits) -> RunReport:
 
     if raw.flooded:
         outcomes = _not_run(cases, case_records, "not run: too much output")
-        return report("output_limit",
-                      f"Output limit exceeded ({_size(limits.output_bytes)}){at}: remove the "
-                      "prints in loops", outcomes)
+        return report(
+            "output_limit",
+            f"Output limit exceeded ({_size(limits.output_bytes)}){at}: remove the prints in loops",
+            outcomes,
+        )
     code = raw.returncode
     if raw.timed_out or code == -signal.SIGXCPU:
         outcomes = _not_run(cases, case_records, "not run: time limit exceeded")
-        return report("timeout",
-                      f"Time limit exceeded ({limits.wall_seconds:g} s){at}: an infinite loop, "
-                      "or an algorithm too slow for the input?", outcomes)
+        return report(
+            "timeout",
+            f"Time limit exceeded ({limits.wall_seconds:g} s){at}: an infinite loop, "
+            "or an algorithm too slow for the input?",
+            outcomes,
+        )
     if not done:
         memory = "MemoryError" in output or code == -signal.SIGKILL
         outcomes = _not_run(cases, case_records, "not run: the process died")
         if memory:
-            return report("memory", f"Memory limit exceeded ({limits.memory_mb} MB){at}: "
-                          "an allocation too large for the input?", outcomes)
+            return report(
+                "memory",
+                f"Memory limit exceeded ({limits.memory_mb} MB){at}: "
+                "an allocation too large for the input?",
+                outcomes,
+            )
         if code is not None and code < 0:
             try:
                 name = _SIGNAL_NAMES.get(signal.Signals(-code)) or signal.Signals(-code).name
             except ValueError:
                 name = f"signal {-code}"
-            hint = (" (deep recursion overflowing the C stack?)"
-                    if "recursion" in output.lower() or code == -signal.SIGSEGV else "")
+            hint = (
+                " (deep recursion overflowing the C stack?)"
+                if "recursion" in output.lower() or code == -signal.SIGSEGV
+                else ""
+            )
             return report("crashed", f"The interpreter crashed with {name}{at}{hint}", outcomes)
-        return report("crashed",
-                      f"The process exited (status {code}){at} before the tests finished: "
-                      "do not call exit(), os._exit() or quit()", outcomes)
+        return report(
+            "crashed",
+            f"The process exited (status {code}){at} before the tests finished: "
+            "do not call exit(), os._exit() or quit()",
+            outcomes,
+        )
     if "load" in by_kind:
         load = by_kind["load"]
         outcomes = _not_run(cases, {}, "not run: the code raised while loading")
         if load.get("type") == "MemoryError":
-            return report("memory", f"Memory limit exceeded ({limits.memory_mb} MB) while "
-                          "loading the code", outcomes)
+            return report(
+                "memory",
+                f"Memory limit exceeded ({limits.memory_mb} MB) while loading the code",
+                outcomes,
+            )
         return report("error", f"Your code raised before any test ran: {load['error']}", outcomes)
     if "missing" in by_kind:
         entry = by_kind["missing"]["entry"]
-        return report("error", f"Your code does not define `{entry}`",
-                      _not_run(cases, {}, f"not run: no `{entry}`"))
+        return report(
+            "error",
+            f"Your code does not define `{entry}`",
+            _not_run(cases, {}, f"not run: no `{entry}`"),
+        )
 
     failed = [o for o in outcomes if not o.passed]
     if not failed:
-        return report("passed", "The test passed." if total == 1 else f"All {total} tests passed.",
-                      outcomes)
+        return report(
+            "passed", "The test passed." if total == 1 else f"All {total} tests passed.", outcomes
+        )
     if any(case_records.get(o.index, {}).get("etype") == "MemoryError" for o in failed):
-        first = next(o for o in failed
-                     if case_records.get(o.index, {}).get("etype") == "MemoryError")
-        return report("memory", f"Memory limit exceeded ({limits.memory_mb} MB) in test "
-                      f"{first.index + 1}: an allocation too large for the input?", outcomes)
+        first = next(
+            o for o in failed if case_records.get(o.index, {}).get("etype") == "MemoryError"
+        )
+        return report(
+            "memory",
+            f"Memory limit exceeded ({limits.memory_mb} MB) in test "
+            f"{first.index + 1}: an allocation too large for the input?",
+            outcomes,
+        )
     first = failed[0]
     if first.error:
         why = first.error
@@ -357,8 +406,11 @@ def _report(raw: _Raw, cases: list[TestCase], limits: Limits) -> RunReport:
         why = f"expected {first.expected}, got {first.got}"
         if first.note:
             why += f" ({first.note})"
-    return report("failed", f"{len(failed)} of {total} tests failed; test {first.index + 1}: "
-                  f"{_clip(why, 240)}", outcomes)
+    return report(
+        "failed",
+        f"{len(failed)} of {total} tests failed; test {first.index + 1}: {_clip(why, 240)}",
+        outcomes,
+    )
 
 
 def _outcomes(cases: list[TestCase], records: dict[int, dict]) -> list[TestOutcome]:
@@ -369,15 +421,17 @@ def _outcomes(cases: list[TestCase], records: dict[int, dict]) -> list[TestOutco
             outcomes.append(TestOutcome(index=index, call=case.call, passed=False, note="not run"))
             continue
         notes = [n for n in (case.note, record.get("why")) if n]
-        outcomes.append(TestOutcome(
-            index=index,
-            call=case.call,
-            passed=bool(record.get("passed")),
-            expected=_opt_str(record.get("expected")),
-            got=_opt_str(record.get("got")),
-            error=_opt_str(record.get("error")),
-            note="; ".join(notes) if (notes and not record.get("passed")) else case.note,
-        ))
+        outcomes.append(
+            TestOutcome(
+                index=index,
+                call=case.call,
+                passed=bool(record.get("passed")),
+                expected=_opt_str(record.get("expected")),
+                got=_opt_str(record.get("got")),
+                error=_opt_str(record.get("error")),
+                note="; ".join(notes) if (notes and not record.get("passed")) else case.note,
+            )
+        )
     return outcomes
 
 

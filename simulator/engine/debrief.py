@@ -84,13 +84,20 @@ def focus_areas(rounds: list[RoundRecord], limit: int = 3) -> list[str]:
         for line in card.improvements:
             name = line.split(":", 1)[0]
             advice.setdefault((record.round, name), line.split(":", 1)[-1].strip())
-    ranked = sorted(gaps.items(), key=lambda item: -sum(item[1]) / len(item[1]))
+    ranked = [
+        item
+        for item in sorted(gaps.items(), key=lambda item: -sum(item[1]) / len(item[1]))
+        if sum(item[1]) > 0
+    ]
+    # One item per round kind first (a loop's three weakest areas are rarely all in one round),
+    # then the next largest gaps.
+    chosen: list[tuple[str, str]] = []
+    for key, _ in ranked:
+        if key[0] not in {k for k, _ in chosen}:
+            chosen.append(key)
+    chosen += [key for key, _ in ranked if key not in chosen]
     out = []
-    for (round_kind, name), gap in ranked:
-        if sum(gap) == 0:
-            continue
+    for round_kind, name in chosen[:limit]:
         tip = advice.get((round_kind, name))
         out.append(f"{name} ({round_kind})" + (f": {tip}" if tip else ""))
-        if len(out) == limit:
-            break
     return out

@@ -8,11 +8,20 @@ at most the answer being typed, and a backend failure loses nothing (retry the r
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Literal
 
 from simulator.backends.base import Interviewer, RoundContext, TokenSink
 from simulator.engine.clock import Clock
-from simulator.models import Scorecard, Turn, TurnKind, now_utc
+from simulator.models import (
+    CriterionScore,
+    Rubric,
+    Scorecard,
+    Turn,
+    TurnKind,
+    decision_for,
+    now_utc,
+)
 
 EndReason = Literal["time", "turns", "candidate", "probes"]
 
@@ -35,6 +44,8 @@ class RoundRunner:
         # A resumed round continues its clock from the last recorded turn.
         already = record.turns[-1].elapsed if record.turns else 0.0
         self._started = clock.now() - already
+        if ctx.problems:
+            ctx.question = ctx.problems[self.problem_index]
 
     # -------------------------------------------------------------- state
 
@@ -67,6 +78,49 @@ class RoundRunner:
     @property
     def closing_asked(self) -> bool:
         return any(t.role == "interviewer" and t.kind == "closing" for t in self.record.turns)
+
+    @property
+    def problem_index(self) -> int:
+        """Which of the round's problems is under discussion (0 for a round of one)."""
+        ids = [q.id for q in self.ctx.problems]
+        for turn in reversed(self.record.turns):
+            if turn.kind == "question" and turn.question_id in ids:
+                return ids.index(turn.question_id)
+        return 0
+
+    def _has_next_problem(self) -> bool:
+        return self.problem_index + 1 < len(self.ctx.problems)
+
+    def _should_move_on(self) -> bool:
+        """Pace a round of several problems: move on when this problem's share of the time is
+        spent, or when its code passes every test and two follow-ups have been answered."""
+        if not self._has_next_problem():
+            return False
+        share = self.budget * (self.problem_index + 1) / len(self.ctx.problems)
+        if self.elapsed >= share:
+            return True
+        current = self.ctx.problems[self.problem_index].id
+        turns = self.record.turns
+        start = max(
+            (i for i, t in enumerate(turns) if t.kind == "question" and t.question_id == current),
+            default=0,
+        )
+        solved = [
+            i
+            for i, t in enumerate(turns[start:], start)
+            if t.kind == "code" and t.tests_total and t.tests_passed == t.tests_total
+        ]
+        if not solved:
+            return False
+        answers_after = [t for t in turns[solved[-1] + 1 :] if t.role == "candidate"]
+        return len(answers_after) >= 2
+
+    def _introduce_next_problem(self) -> Turn:
+        problem = self.ctx.problems[self.problem_index + 1]
+        ordinal = ("second", "third", "fourth")[self.problem_index]
+        self.ctx.question = problem
+        text = f"Let's move on to the {ordinal} problem.\n\n{problem.prompt.strip()}"
+        return self._append("interviewer", "question", text, question_id=problem.id)
 
     @property
     def answers_given(self) -> int:
@@ -123,12 +177,25 @@ class RoundRunner:
             reason = "time"
         elif self.answers_given >= self.max_answers:
             reason = "turns"
+        if reason is None and self.record.turns and self._should_move_on():
+            return self._introduce_next_problem()
         self.ctx.seconds_left = self.seconds_left
         self.ctx.must_close = reason is not None
         reply = await self.interviewer.reply(self.ctx, on_token)
+        if reply.kind == "closing" and reason is None and self._has_next_problem():
+            return self._introduce_next_problem()  # nothing left to ask here: next problem
         if reply.kind == "closing":
             self.record.ended_by = reason or "probes"
-        return self._append("interviewer", reply.kind, reply.text, criterion=reply.criterion)
+        question_id = reply.question_id
+        if reply.kind == "question" and question_id is None and self.ctx.problems:
+            question_id = self.ctx.question.id if self.ctx.question else None
+        return self._append(
+            "interviewer",
+            reply.kind,
+            reply.text,
+            criterion=reply.criterion,
+            question_id=question_id,
+        )
 
     def end(self, by: EndReason = "candidate") -> None:
         if self.finished:
@@ -140,7 +207,69 @@ class RoundRunner:
         self.persist()
 
     async def grade(self) -> Scorecard:
-        card = await self.interviewer.grade(self.ctx)
+        if len(self.ctx.problems) > 1:
+            cards = [await self.interviewer.grade(ctx) for ctx in self._problem_contexts()]
+            card = merge_scorecards(cards, self.ctx.rubric)
+        else:
+            card = await self.interviewer.grade(self.ctx)
         self.record.scorecard = card
         self.persist()
         return card
+
+    def _problem_contexts(self) -> list[RoundContext]:
+        """One context per problem, holding the turns spoken while it was under discussion."""
+        ids = [q.id for q in self.ctx.problems]
+        owned: dict[str, list[Turn]] = {pid: [] for pid in ids}
+        current = ids[0]
+        for turn in self.record.turns:
+            if turn.kind == "question" and turn.question_id in owned:
+                current = turn.question_id
+            owned[current].append(turn)
+        contexts = []
+        for problem in self.ctx.problems:
+            record = self.record.model_copy(
+                update={
+                    "turns": owned[problem.id],
+                    "question_id": problem.id,
+                    "question_title": problem.title,
+                    "question_prompt": problem.prompt,
+                }
+            )
+            contexts.append(replace(self.ctx, question=problem, record=record, problems=[]))
+        return contexts
+
+
+def merge_scorecards(cards: list[Scorecard], rubric: Rubric) -> Scorecard:
+    """One scorecard for a round of several problems: each criterion the mean of the problems'
+    (an unattempted problem counts, with its 1s), evidence and feedback from each."""
+    merged: list[CriterionScore] = []
+    for index, criterion in enumerate(rubric.criteria):
+        scores = [card.criteria[index] for card in cards]
+        feedback = " ".join(
+            f"Problem {i}: {s.feedback}" for i, s in enumerate(scores, 1) if s.feedback
+        )
+        evidence = [quote for s in scores for quote in s.evidence][:3]
+        level = round(sum(s.score for s in scores) / len(scores) + 1e-9)
+        merged.append(
+            CriterionScore(
+                id=criterion.id,
+                name=criterion.name,
+                score=level,
+                evidence=evidence,
+                feedback=feedback,
+            )
+        )
+    weights = {c.id: c.weight for c in rubric.criteria}
+    overall = round(sum(s.score * weights[s.id] for s in merged) / sum(weights.values()), 2)
+    flags = list(dict.fromkeys(f for card in cards for f in card.flags))
+    return Scorecard(
+        round=rubric.round,
+        question_id=cards[0].question_id,
+        grader=cards[0].grader,
+        overall=overall,
+        decision=decision_for(overall),
+        criteria=merged,
+        flags=flags,
+        strengths=list(dict.fromkeys(x for card in cards for x in card.strengths))[:3],
+        improvements=list(dict.fromkeys(x for card in cards for x in card.improvements))[:3],
+    )

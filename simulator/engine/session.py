@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simulator.backends.base import Interviewer, RoundContext
 from simulator.catalog import Catalog
@@ -35,6 +35,32 @@ GRADING_CONCURRENCY = 8
 class PlannedRound:
     spec: LoopRound
     question: Question
+    extra: list[Question] = field(default_factory=list)
+    """Further problems of a round of several (a swe-coding round holds two)."""
+
+    @property
+    def problems(self) -> list[Question]:
+        return [self.question, *self.extra]
+
+
+def _plan_round(
+    catalog: Catalog,
+    spec: LoopRound,
+    area: str | None,
+    seen: set[str],
+    rng: random.Random | None,
+    question_id: str | None = None,
+) -> PlannedRound:
+    """Choose the round's question(s), never one already in `seen`; add them to `seen`."""
+    questions: list[Question] = []
+    for index in range(spec.problem_count):
+        wanted = (question_id or spec.question) if index == 0 else None
+        question = choose_question(catalog, spec.round, wanted, area, seen, rng)
+        if question in questions:  # a bank smaller than the round: ask fewer problems
+            break
+        questions.append(question)
+        seen.add(question.id)
+    return PlannedRound(spec, questions[0], questions[1:])
 
 
 class Session:
@@ -78,10 +104,8 @@ class Session:
     ) -> Session:
         profile = profile or CandidateProfile()
         area = area_for(profile.specialization) if round_kind == "research" else None
-        question = choose_question(
-            catalog, round_kind, question_id, area, seen_questions(store), rng
-        )
         spec = LoopRound(round=round_kind, minutes=minutes, persona=persona)
+        planned = _plan_round(catalog, spec, area, seen_questions(store), rng, question_id)
         transcript = Transcript(
             session_id=new_session_id(round_kind),
             kind="practice",
@@ -91,7 +115,7 @@ class Session:
         )
         return cls(
             transcript,
-            [PlannedRound(spec, question)],
+            [planned],
             catalog,
             interviewer,
             store,
@@ -118,9 +142,8 @@ class Session:
             area = spec.area or (
                 area_for(profile.specialization) if spec.round == "research" else None
             )
-            question = choose_question(catalog, spec.round, spec.question, area, seen, rng)
-            seen.add(question.id)  # never the same question twice in one loop
-            plan.append(PlannedRound(spec, question))
+            # never the same question twice in one loop
+            plan.append(_plan_round(catalog, spec, area, seen, rng))
         transcript = Transcript(
             session_id=new_session_id(loop.id),
             kind="loop",
@@ -152,14 +175,16 @@ class Session:
         planned = self.plan[index]
         while len(self.transcript.rounds) <= index:
             spec = self.plan[len(self.transcript.rounds)]
+            problems = spec.problems
             self.transcript.rounds.append(
                 RoundRecord(
                     round=spec.spec.round,
                     question_id=spec.question.id,
-                    question_title=spec.question.title,
+                    question_ids=[q.id for q in problems] if len(problems) > 1 else [],
+                    question_title=" · ".join(q.title for q in problems),
                     question_prompt=spec.question.prompt,
                     stage=spec.spec.stage,
-                    minutes=spec.spec.minutes or spec.question.minutes,
+                    minutes=spec.spec.minutes or min(120, sum(q.minutes for q in problems)),
                     persona=spec.spec.persona or self.persona,
                 )
             )
@@ -171,6 +196,7 @@ class Session:
             record=record,
             profile=self.transcript.profile,
             persona=record.persona or self.persona,
+            problems=planned.problems if len(planned.problems) > 1 else [],
         )
         return RoundRunner(ctx, self.interviewer, self.clock, self.save, self.max_answers)
 

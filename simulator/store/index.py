@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from simulator.models import DECISION_LABELS, ROUND_KINDS, Transcript
 from simulator.store.export import safe_terminal_text
@@ -271,8 +271,7 @@ def _scan_snippet(text: str, phrases: list[Phrase]) -> str:
 # ------------------------------------------------------------------ progress
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
     at: datetime
     session_id: str
     score: float
@@ -814,33 +813,39 @@ class SessionIndex:
     def stats(self, query: Query) -> Progress:
         where, args = _where(query)
         kind_clause, kind_args = (
-            ("", []) if query.round is None else (" AND r.round = ?", [query.round])
+            ("", []) if query.round is None else (" AND round = ?", [query.round])
         )
-        progress = Progress()
         with self._connect() as con:
+            sessions = con.execute(
+                f"SELECT s.id, s.created_at, s.session_id FROM sessions s WHERE {where} "
+                "ORDER BY s.created_at",
+                args,
+            ).fetchall()
             overall = con.execute(
-                "SELECT r.round, s.created_at, s.session_id, r.overall FROM rounds r "
-                f"JOIN sessions s ON s.id = r.sid WHERE r.overall IS NOT NULL AND {where}"
-                f"{kind_clause} ORDER BY s.created_at, r.idx",
-                [*args, *kind_args],
+                f"SELECT sid, idx, round, overall FROM rounds WHERE overall IS NOT NULL"
+                f"{kind_clause}",
+                kind_args,
             ).fetchall()
             criteria = con.execute(
-                "SELECT r.round, s.created_at, s.session_id, r.criterion, r.name, r.score "
-                f"FROM scores r JOIN sessions s ON s.id = r.sid WHERE {where}{kind_clause} "
-                "ORDER BY s.created_at, r.round_idx",
-                [*args, *kind_args],
+                "SELECT sid, round_idx, round, criterion, name, score FROM scores "
+                f"WHERE 1{kind_clause}",
+                kind_args,
             ).fetchall()
-        stamps: dict[str, datetime] = {}
-
-        def when(text: str) -> datetime:
-            if text not in stamps:
-                stamps[text] = datetime.fromisoformat(text)
-            return stamps[text]
-
-        for kind, at, sid, score in overall:
-            progress.add(kind, None, kind, Point(when(at), sid, score))
-        for kind, at, sid, criterion, name, score in criteria:
-            progress.add(kind, criterion, name, Point(when(at), sid, score))
+        # Points in session date order (then round order), without a join or a SQL sort.
+        order = {
+            key: (n, datetime.fromisoformat(at), sid) for n, (key, at, sid) in enumerate(sessions)
+        }
+        progress = Progress()
+        for key, _idx, kind, score in sorted(
+            (r for r in overall if r[0] in order), key=lambda r: (order[r[0]][0], r[1])
+        ):
+            _, at, sid = order[key]
+            progress.add(kind, None, kind, Point(at, sid, score))
+        for key, _idx, kind, criterion, name, score in sorted(
+            (r for r in criteria if r[0] in order), key=lambda r: (order[r[0]][0], r[1])
+        ):
+            _, at, sid = order[key]
+            progress.add(kind, criterion, name, Point(at, sid, score))
         return progress
 
 

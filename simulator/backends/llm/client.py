@@ -79,8 +79,9 @@ class RetryPolicy:
         timeout = float(getattr(settings, "request_timeout", 60.0))
         return cls(
             attempts=int(getattr(settings, "max_retries", 4)) + 1,
-            base=float(getattr(settings, "retry_base", None)
-                       or _env_float("ONSITE_RETRY_BASE", 0.5)),
+            base=float(
+                getattr(settings, "retry_base", None) or _env_float("ONSITE_RETRY_BASE", 0.5)
+            ),
             max_wait=_env_float("ONSITE_RETRY_MAX_WAIT", 20.0),
             deadline=_env_float("ONSITE_RETRY_DEADLINE", max(120.0, 2 * timeout)),
         )
@@ -171,7 +172,7 @@ class _Echo:
             return
         self.attempt += text
         if self.attempt.startswith(self.shown):
-            extra = self.attempt[len(self.shown):]
+            extra = self.attempt[len(self.shown) :]
             self.shown = self.attempt
             if extra:
                 self.sink(extra)
@@ -184,8 +185,14 @@ class _Echo:
 class LLMClient:
     """A thin layer over one AsyncOpenAI: retries, capability learning, one-line errors."""
 
-    def __init__(self, sdk: openai.AsyncOpenAI, model: str, policy: RetryPolicy,
-                 timeout: float, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        sdk: openai.AsyncOpenAI,
+        model: str,
+        policy: RetryPolicy,
+        timeout: float,
+        api_key: str | None = None,
+    ) -> None:
         self.sdk = sdk
         self.model = model
         self.policy = policy
@@ -199,11 +206,18 @@ class LLMClient:
         api_key = os.environ.get("OPENAI_API_KEY") or None
         base_url = os.environ.get("OPENAI_BASE_URL") or None
         if not api_key and not base_url:
-            raise BackendError("the openai backend needs OPENAI_API_KEY (or OPENAI_BASE_URL for a "
-                               "local server such as vLLM, Ollama, llama.cpp or LM Studio)")
+            raise BackendError(
+                "the openai backend needs OPENAI_API_KEY (or OPENAI_BASE_URL for a "
+                "local server such as vLLM, Ollama, llama.cpp or LM Studio)"
+            )
         timeout = float(getattr(settings, "request_timeout", 60.0))
-        sdk = openai.AsyncOpenAI(api_key=api_key or NO_KEY, base_url=base_url, timeout=timeout,
-                                 max_retries=0, http_client=http_client)
+        sdk = openai.AsyncOpenAI(
+            api_key=api_key or NO_KEY,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=0,
+            http_client=http_client,
+        )
         model = getattr(settings, "model", None) or DEFAULT_MODEL
         return cls(sdk, model, RetryPolicy.from_settings(settings), timeout, api_key)
 
@@ -256,7 +270,8 @@ class LLMClient:
             sent = self._params(params)
             try:
                 return await self.sdk.chat.completions.create(
-                    model=self.model, messages=messages, timeout=self.timeout, **sent)
+                    model=self.model, messages=messages, timeout=self.timeout, **sent
+                )
             except openai.BadRequestError as err:
                 if not self._learn(err, sent):
                     raise
@@ -331,8 +346,9 @@ class LLMClient:
 
         return await self.retrying(attempt)
 
-    async def retrying(self, attempt: Callable[[], Awaitable[T]],
-                       passthrough: tuple[type[BaseException], ...] = ()) -> T:
+    async def retrying(
+        self, attempt: Callable[[], Awaitable[T]], passthrough: tuple[type[BaseException], ...] = ()
+    ) -> T:
         """Run `attempt` under the retry policy; give up with one clear line."""
         policy = self.policy
         started = time.monotonic()
@@ -367,8 +383,9 @@ class LLMClient:
         except passthrough:
             raise
         except Exception as exc:
-            if not isinstance(exc, openai.OpenAIError | IncompleteReply | MalformedReply) \
-                    and not _is_transport_error(exc):
+            if not isinstance(
+                exc, openai.OpenAIError | IncompleteReply | MalformedReply
+            ) and not _is_transport_error(exc):
                 raise
             raise BackendError(self.explain(exc, attempts, time.monotonic() - started)) from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -382,15 +399,20 @@ class LLMClient:
         if isinstance(exc, openai.AuthenticationError):
             return f"the API key was rejected by {host} (401); check OPENAI_API_KEY"
         if isinstance(exc, openai.PermissionDeniedError):
-            return (f"{host} refused access (403): the key may not have access to model "
-                    f"{self.model!r}")
+            return (
+                f"{host} refused access (403): the key may not have access to model {self.model!r}"
+            )
         if isinstance(exc, openai.NotFoundError):
             text = str(getattr(exc, "message", "")).lower()
             if "model" in text or "model" in _error_code(exc):
-                return (f"model {self.model!r} is not available at {host} (404); choose one with "
-                        "--model or ONSITE_MODEL (onsite doctor lists what the server has)")
-            return (f"{self.base_url.rstrip('/')}/chat/completions was not found (404); check "
-                    "OPENAI_BASE_URL (it usually ends in /v1) and the model name")
+                return (
+                    f"model {self.model!r} is not available at {host} (404); choose one with "
+                    "--model or ONSITE_MODEL (onsite doctor lists what the server has)"
+                )
+            return (
+                f"{self.base_url.rstrip('/')}/chat/completions was not found (404); check "
+                "OPENAI_BASE_URL (it usually ends in /v1) and the model name"
+            )
         if isinstance(exc, openai.RateLimitError):
             if _error_code(exc) == "insufficient_quota":
                 return f"{host} says the account's quota is used up (429 insufficient_quota)"
@@ -398,8 +420,10 @@ class LLMClient:
             wait = f"; it asks to wait {asked:.0f}s" if asked else ""
             return f"{host} is rate-limiting requests (429){tries}{wait}; try again later"
         if isinstance(exc, openai.APITimeoutError):
-            return (f"no reply from {host} within {self.timeout:g}s{tries}; the server may be "
-                    "overloaded (raise ONSITE_REQUEST_TIMEOUT for slow local models)")
+            return (
+                f"no reply from {host} within {self.timeout:g}s{tries}; the server may be "
+                "overloaded (raise ONSITE_REQUEST_TIMEOUT for slow local models)"
+            )
         if isinstance(exc, openai.APIConnectionError) or _is_transport_error(exc):
             return f"cannot reach {self.base_url}{tries} (connection failed or was reset)"
         if isinstance(exc, openai.APIStatusError):
@@ -411,8 +435,10 @@ class LLMClient:
         if isinstance(exc, IncompleteReply):
             return f"the reply from {host} kept breaking off before it finished{tries}"
         if isinstance(exc, MalformedReply | openai.APIResponseValidationError):
-            return (f"{host} did not answer like an OpenAI-compatible server{tries} (is "
-                    "OPENAI_BASE_URL right?)")
+            return (
+                f"{host} did not answer like an OpenAI-compatible server{tries} (is "
+                "OPENAI_BASE_URL right?)"
+            )
         return self.redact(f"{host}: {describe(exc)}")
 
     async def aclose(self) -> None:

@@ -89,8 +89,11 @@ def scorecard_schema(rubric: Rubric) -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["evidence", "feedback", "score"],
         "properties": {
-            "evidence": {"type": "array", "items": {"type": "string"},
-                         "description": "verbatim quotes of the candidate's words"},
+            "evidence": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "verbatim quotes of the candidate's words",
+            },
             "feedback": {"type": "string"},
             "score": {"type": "integer", "enum": [1, 2, 3, 4]},
         },
@@ -102,8 +105,12 @@ def scorecard_schema(rubric: Rubric) -> dict[str, Any]:
         "required": ["injection_attempt", "criteria", "strengths", "improvements"],
         "properties": {
             "injection_attempt": {"type": "boolean"},
-            "criteria": {"type": "object", "additionalProperties": False, "required": ids,
-                         "properties": {i: criterion for i in ids}},
+            "criteria": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ids,
+                "properties": {i: criterion for i in ids},
+            },
             "strengths": {"type": "array", "items": {"type": "string"}},
             "improvements": {"type": "array", "items": {"type": "string"}},
         },
@@ -114,8 +121,10 @@ DEBRIEF_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["summary", "focus"],
-    "properties": {"summary": {"type": "string"},
-                   "focus": {"type": "array", "items": {"type": "string"}}},
+    "properties": {
+        "summary": {"type": "string"},
+        "focus": {"type": "array", "items": {"type": "string"}},
+    },
 }
 
 
@@ -124,8 +133,9 @@ def check_grade(grade: LLMGrade, rubric: Rubric) -> LLMGrade:
     ids = [c.id for c in rubric.criteria]
     missing = [i for i in ids if i not in grade.criteria]
     if missing:
-        raise ValueError(f"criteria is missing {', '.join(missing)} (give every criterion id: "
-                         f"{', '.join(ids)})")
+        raise ValueError(
+            f"criteria is missing {', '.join(missing)} (give every criterion id: {', '.join(ids)})"
+        )
     grade.criteria = {i: grade.criteria[i] for i in ids}
     return grade
 
@@ -192,8 +202,10 @@ async def structured(
         while True:
             params: dict[str, Any] = {"temperature": 0, "max_tokens": max_tokens}
             if mode == "json_schema":
-                params["response_format"] = {"type": "json_schema", "json_schema": {
-                    "name": name, "strict": True, "schema": schema}}
+                params["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "strict": True, "schema": schema},
+                }
             elif mode == "json_object":
                 params["response_format"] = {"type": "json_object"}
             try:
@@ -214,8 +226,11 @@ async def structured(
                 if reasks >= MAX_REASKS:
                     break
                 reasks += 1
-                convo = [*messages, {"role": "assistant", "content": reply.text[:4000]},
-                         {"role": "user", "content": _reask("the reply contained no JSON object")}]
+                convo = [
+                    *messages,
+                    {"role": "assistant", "content": reply.text[:4000]},
+                    {"role": "user", "content": _reask("the reply contained no JSON object")},
+                ]
                 continue
             try:
                 return Structured(parse(data), mode, requests)
@@ -226,21 +241,40 @@ async def structured(
                     reason = f"invalid {name} after {reasks} re-asks ({problem})"
                     raise GradingFailed(reason[:200]) from None
                 reasks += 1
-                convo = [*messages, {"role": "assistant", "content": reply.text[:8000]},
-                         {"role": "user", "content": _reask(problem)}]
+                convo = [
+                    *messages,
+                    {"role": "assistant", "content": reply.text[:8000]},
+                    {"role": "user", "content": _reask(problem)},
+                ]
     raise GradingFailed(last_problem[:200])
 
 
 def _reask(problem: str) -> str:
-    return (f"Your reply was not a valid JSON object of the required shape: {problem}. "
-            "Reply again with only the corrected JSON object, nothing else.")
+    return (
+        f"Your reply was not a valid JSON object of the required shape: {problem}. "
+        "Reply again with only the corrected JSON object, nothing else."
+    )
 
 
 # ------------------------------------------------------------------ evidence
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "´": "'",
-                         "–": "-", "—": "-", "‐": "-", "−": "-", "\u00a0": " "})
+_QUOTES = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "´": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "−": "-",
+        "\u00a0": " ",
+    }
+)
 
 
 def _normalise(text: str) -> tuple[str, list[int]]:
@@ -326,10 +360,18 @@ def build_scorecard(
         feedback = " ".join(graded.feedback.split())
         if score >= 3 and not quotes:
             score = 2
-            feedback = (feedback + " " if feedback else "") + \
-                "(Lowered to 2: the grader could not quote the candidate's words for this.)"
-        criteria.append(CriterionScore(id=criterion.id, name=criterion.name, score=score,
-                                       evidence=quotes[:4], feedback=feedback))
+            feedback = (
+                feedback + " " if feedback else ""
+            ) + "(Lowered to 2: the grader could not quote the candidate's words for this.)"
+        criteria.append(
+            CriterionScore(
+                id=criterion.id,
+                name=criterion.name,
+                score=score,
+                evidence=quotes[:4],
+                feedback=feedback,
+            )
+        )
     overall = weighted_overall(rubric, {c.id: c.score for c in criteria})
     flags = list(dict.fromkeys(offline_flags))
     if grade.injection_attempt and "injection_attempt" not in flags:

@@ -112,6 +112,8 @@ class OfflineInterviewer:
             coverage = (
                 made / len(own) if own else min(1.0, len(seen.generic.get(criterion.id, [])) / 2)
             )
+            if own and made == len(own):
+                continue  # every point of this criterion is made: nothing to probe for
             candidates: list[tuple[float, str]] = []
             for probe in ctx.question.probes if ctx.question else []:
                 if probe.criterion != criterion.id or was_asked(probe.text):
@@ -144,10 +146,8 @@ class OfflineInterviewer:
         return "\n\n".join(lines)
 
     def _closing(self, ctx: RoundContext, time_up: bool) -> str:
-        closing = ctx.rubric.closing.strip()
-        if time_up and "time" not in closing.lower():
-            closing = "We're at time. " + closing
-        return closing
+        lead = "We're at time." if time_up else "That covers what I wanted to ask."
+        return f"{lead} {ctx.rubric.closing.strip()}"
 
     # -------------------------------------------------------------- grading and debrief
 
@@ -181,8 +181,12 @@ def _test_ack(passed: int, total: int) -> str:
 
 
 def _is_clarifying_question(text: str) -> bool:
+    """A short question, or an answer that ends by asking one ("...What scale should I assume?")."""
     stripped = text.strip()
-    return stripped.endswith("?") and len(words(stripped)) <= 40
+    if not stripped.endswith("?"):
+        return False
+    last = re.split(r"(?<=[.!?])\s+", stripped)[-1]
+    return len(words(stripped)) <= 40 or len(words(last)) <= 25
 
 
 def _cv_hook(ctx: RoundContext) -> str | None:

@@ -10,6 +10,7 @@ from textual.widgets import Markdown
 
 from simulator.coding.runner import RunReport
 from simulator.engine.coding import run_examples, submit_code
+from simulator.store.transcripts import StoreError
 from simulator.tui.screens.interview import InterviewScreen
 from simulator.tui.widgets.answer_box import AnswerBox
 from simulator.tui.widgets.chat import ChatLog
@@ -37,8 +38,8 @@ def report_markdown(report: RunReport, title: str) -> str:
 class CodingScreen(InterviewScreen):
     BINDINGS = [
         *InterviewScreen.BINDINGS,
-        Binding("f6", "run_examples", "Run examples", id="run-examples"),
-        Binding("f7", "explain", "Send as words", id="explain"),
+        Binding("f6", "run_examples", "Run examples", id="run-examples", priority=True),
+        Binding("f7", "explain", "Send as words", id="explain", priority=True),
     ]
     answer_kind = "code"
 
@@ -68,6 +69,17 @@ class CodingScreen(InterviewScreen):
             self.session.transcript.session_id, self.index
         ):
             self.box.text = last_code.text
+
+    async def on_interview_screen_reply_done(self, message: InterviewScreen.ReplyDone) -> None:
+        await super().on_interview_screen_reply_done(message)
+        turn = message.turn
+        question = self.runner.ctx.question
+        if turn is not None and turn.kind == "question" and self.runner.problem_index > 0:
+            # The interviewer moved on: show the new problem and its starter code.
+            await self.query_one("#problem Markdown", Markdown).update(question.prompt)
+            self.box.text = question.coding.starter if question.coding else ""
+            self._show("A new problem: F6 runs its examples, ctrl+j / F5 submits.")
+            self.notify("Next problem: the statement and starter code are on screen.")
 
     def action_run_examples(self) -> None:
         self._run_examples(self.box.text)
@@ -108,7 +120,11 @@ class CodingScreen(InterviewScreen):
             self.notify("The editor is empty.", severity="warning")
             return
         self._show("Running the hidden tests…")
-        turn, report = await submit_code(self.runner, code)
+        try:
+            turn, report = await submit_code(self.runner, code)
+        except StoreError as err:
+            self.notify(f"{err}", severity="error", timeout=20)
+            turn, report = self.runner.record.turns[-1], None
         if report is not None:
             hidden = report.model_copy(update={"outcomes": []})  # hidden cases stay hidden
             self._show(

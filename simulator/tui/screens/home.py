@@ -81,7 +81,7 @@ class HomeScreen(Screen[None]):
     def refresh_sessions(self) -> None:
         options = self.query_one("#resume", OptionList)
         options.clear_options()
-        pending = [s for s in self.app.store.summaries() if s.status == "in_progress"]
+        pending = self.app.store.interrupted()
         for summary in pending[:20]:
             label = f"{summary.created_at:%Y-%m-%d %H:%M}  {summary.title}"
             options.add_option(Option(label, id=summary.session_id))

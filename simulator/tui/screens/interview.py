@@ -26,6 +26,7 @@ from simulator.backends.base import BackendError
 from simulator.engine.round import RoundRunner
 from simulator.engine.session import Session
 from simulator.models import Turn
+from simulator.store.transcripts import StoreError
 from simulator.tui.widgets.answer_box import AnswerBox
 from simulator.tui.widgets.chat import ChatLog, TurnView, stamp
 from simulator.tui.widgets.countdown import Countdown
@@ -38,9 +39,9 @@ class InterviewScreen(Screen[bool]):
         Binding("ctrl+j", "submit", "Send", id="submit", priority=True),
         Binding("f5", "submit", "Send", id="submit-f5", show=False, priority=True),
         Binding("ctrl+enter", "submit", "Send", id="submit-ctrl-enter", show=False, priority=True),
-        Binding("f2", "editor", "$EDITOR", id="editor"),
-        Binding("f3", "clarify", "Ask a question", id="clarify"),
-        Binding("f8", "end_round", "End round", id="end-round"),
+        Binding("f2", "editor", "$EDITOR", id="editor", priority=True),
+        Binding("f3", "clarify", "Ask a question", id="clarify", priority=True),
+        Binding("f8", "end_round", "End round", id="end-round", priority=True),
         Binding("escape", "stop_reply", "Stop reply", id="stop-reply"),
         Binding("ctrl+r", "retry", "Retry", id="retry"),
     ]
@@ -163,7 +164,7 @@ class InterviewScreen(Screen[bool]):
                 turn = await self.runner.retry(on_token)
             else:
                 turn = await self.runner.follow_up(on_token)
-        except BackendError as err:
+        except (BackendError, StoreError) as err:
             self.post_message(self.ReplyFailed(str(err)))
             return
         self.post_message(self.ReplyDone(turn))
@@ -252,7 +253,12 @@ class InterviewScreen(Screen[bool]):
         if self.runner.awaiting_reply:
             self.notify("Waiting for the interviewer: ctrl+r asks again.", severity="warning")
             return
-        turn = self.runner.record_answer(text, kind, **extra)  # on disk before anything else
+        try:
+            turn = self.runner.record_answer(text, kind, **extra)  # on disk before anything else
+        except StoreError as err:
+            # The transcripts folder is read-only or full: the store kept a copy elsewhere.
+            self.notify(f"{err}", severity="error", timeout=20)
+            turn = self.runner.record.turns[-1]
         self.app.drafts.clear(self.session.transcript.session_id, self.index)
         self._draft_dirty = False
         if self.answer_kind == "answer":  # code stays in the editor to be improved

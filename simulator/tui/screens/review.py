@@ -10,30 +10,26 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from simulator.models import DECISION_LABELS
-from simulator.store.transcripts import SessionSummary
 
-
-def progress_series(summaries: list[SessionSummary]) -> dict[str, list[float]]:
-    """Scores per round kind, oldest first (practice rounds; a loop counts each of its rounds)."""
-    series: dict[str, list[float]] = {}
-    for summary in sorted(summaries, key=lambda s: s.created_at):
-        for kind, score in zip(summary.rounds, summary.round_scores, strict=False):
-            if score is not None:
-                series.setdefault(kind, []).append(score)
-    return series
+LIST_LIMIT = 500
+"""Sessions loaded into the table; full-text search (enter in the filter) reaches them all."""
 
 
 class ReviewScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("slash", "focus_filter", "Filter", id="filter"),
-        Binding("e", "export", "Export", id="export"),
+        Binding("e", "export", "Export Markdown", id="export"),
+        Binding("h", "export_html", "Export HTML", id="export-html"),
         Binding("p", "toggle_plot", "Progress plot", id="plot"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Static("Past sessions", classes="section")
-        yield Input(placeholder="Filter by round, question, decision or date…", id="filter")
+        yield Input(
+            placeholder="Filter by round, question, decision or date… (enter: search every answer)",
+            id="filter",
+        )
         with Vertical(id="review-body"):
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
             with Vertical(id="plot-pane"):
@@ -44,16 +40,21 @@ class ReviewScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("Date", "Round", "Question", "Decision", "Score")
-        self.summaries = self.app.store.summaries()
+        store = self.app.store
+        self.summaries = store.summaries(limit=LIST_LIMIT)
+        for problem in store.problems[:3]:
+            self.notify(problem, severity="warning", timeout=8)
         self._fill("")
         self._plot()
         table.focus()
 
-    def _fill(self, needle: str) -> None:
+    def _fill(self, needle: str, only: set[str] | None = None) -> None:
         table = self.query_one(DataTable)
         table.clear()
         needle = needle.lower().strip()
         for s in self.summaries:
+            if only is not None and s.session_id not in only:
+                continue
             decision = DECISION_LABELS.get(s.decision or "", s.status.replace("_", " "))
             row = (
                 s.created_at.strftime("%Y-%m-%d %H:%M"),
@@ -62,7 +63,7 @@ class ReviewScreen(Screen[None]):
                 decision,
                 f"{s.overall:.2f}" if s.overall is not None else "–",
             )
-            if needle and needle not in " ".join(row).lower():
+            if only is None and needle and needle not in " ".join(row).lower():
                 continue
             table.add_row(*row, key=s.session_id)
         if not table.row_count:
@@ -71,7 +72,8 @@ class ReviewScreen(Screen[None]):
             )
 
     def _plot(self) -> None:
-        series = progress_series(self.summaries)
+        progress = self.app.store.stats()
+        series = {kind: [p.score for p in s.points] for kind, s in progress.rounds.items()}
         pane = self.query_one("#plot-pane")
         empty = self.query_one("#plot-empty", Static)
         if not any(len(v) >= 1 for v in series.values()):
@@ -99,6 +101,21 @@ class ReviewScreen(Screen[None]):
     def _filter(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
+    @on(Input.Submitted, "#filter")
+    def _search(self, event: Input.Submitted) -> None:
+        """Full-text search over every turn of every session (the SQLite index)."""
+        text = event.value.strip()
+        if not text:
+            self._fill("")
+            return
+        hits = self.app.store.search(text, limit=200)
+        found = {hit.session_id for hit in hits}
+        known = {s.session_id for s in self.summaries}
+        if found - known:
+            self.summaries += self.app.store.summaries()  # older sessions than the table holds
+        self._fill(text, only=found)
+        self.notify(f"{len(found)} session(s) mention {text!r}.")
+
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
         from simulator.store.transcripts import StoreError
@@ -118,14 +135,24 @@ class ReviewScreen(Screen[None]):
         pane = self.query_one("#plot-pane")
         pane.display = not pane.display
 
-    def action_export(self) -> None:
+    def action_export(self, html: bool = False) -> None:
         from simulator.store.export import to_markdown
+        from simulator.store.html import to_html
 
         table = self.query_one(DataTable)
         if not table.row_count:
             return
         session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         transcript = self.app.store.load(str(session_id))
-        path = self.app.store.root / f"{session_id}.md"
-        path.write_text(to_markdown(transcript), encoding="utf-8")
+        path = self.app.store.root / f"{session_id}.{'html' if html else 'md'}"
+        try:
+            path.write_text(
+                to_html(transcript) if html else to_markdown(transcript), encoding="utf-8"
+            )
+        except OSError as err:
+            self.notify(f"Cannot write {path}: {err.strerror}", severity="error")
+            return
         self.notify(f"Exported to {path}")
+
+    def action_export_html(self) -> None:
+        self.action_export(html=True)
