@@ -9,6 +9,7 @@ import textwrap
 from typing import TextIO
 
 from simulator.models import DECISION_LABELS, Debrief, Scorecard
+from simulator.store.export import safe_terminal_text
 
 
 class Style:
@@ -81,9 +82,10 @@ def scorecard_text(card: Scorecard, style: Style, title: str | None = None) -> s
         bar = "●" * score.score + "○" * (4 - score.score)
         lines.append(f"  {bar}  {style.bold(score.name)} ({score.score})")
         if score.feedback:
-            lines.append(wrap(score.feedback, indent="        "))
+            lines.append(wrap(safe_terminal_text(score.feedback), indent="        "))
         for quote in score.evidence:
-            lines.append(wrap(f"“{quote}”", indent="          ", first="        ▸ "))
+            shown = safe_terminal_text(quote)  # the candidate's words: never raw escapes
+            lines.append(wrap(f"“{shown}”", indent="          ", first="        ▸ "))
     if card.strengths:
         lines += ["", style.bold("Strengths")] + [wrap(s, "    ", "  + ") for s in card.strengths]
     if card.improvements:

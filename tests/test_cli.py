@@ -281,3 +281,26 @@ def test_a_coding_round_runs_the_submitted_code(tmp_path):
     # A swe-coding round holds two problems; the second was never reached here.
     assert len(transcript["rounds"][0]["question_ids"]) == 2
     assert transcript["rounds"][0]["minutes"] >= 30
+
+
+def test_search_stats_reindex_and_html_export(tmp_path):
+    answers = tmp_path / "a.txt"
+    answers.write_text("I'd use consistent hashing to spread keys over the cache nodes.\n---\n"
+                       "<script>alert(1)</script> and \x1b[31mred\x1b[0m text.\n")
+    session = json.loads(run_cli("practice", "system-design", "--question", "distributed-cache",
+                                 "--answers", str(answers), "--json").stdout)["session_id"]
+    hits = json.loads(run_cli("review", "--search", "consistent hashing", "--json").stdout)
+    assert [h["session_id"] for h in hits] == [session]
+    assert json.loads(run_cli("review", "--search", "zebra", "--json").stdout) == []
+    assert json.loads(run_cli("review", "--round", "research", "--json").stdout) == []
+    assert run_cli("review", "--round", "cooking").returncode == 2
+    stats = run_cli("stats")
+    assert stats.returncode == 0 and "system-design" in stats.stdout
+    reindex = json.loads(run_cli("reindex", "--json").stdout)
+    assert reindex["sessions"] == 1
+    html = tmp_path / "s.html"
+    assert run_cli("export", session, "--format", "html", "-o", str(html)).returncode == 0
+    page = html.read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    shown = run_cli("review", session).stdout
+    assert "\x1b[31m" not in shown  # the candidate's escape sequence is shown, not obeyed

@@ -211,3 +211,35 @@ async def test_a_coding_round_runs_code_and_moves_to_the_second_problem(tmp_path
         assert screen.runner.problem_index == 1
         second = screen.runner.ctx.question
         assert screen.box.text == second.coding.starter
+
+
+async def test_review_lists_searches_and_opens_a_session(tmp_path, catalog):
+    from simulator.tui.screens.review import ReviewScreen
+    from simulator.tui.screens.session_view import SessionScreen
+
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.start_practice("system-design", "system-design/url-shortener")
+        await _settle(pilot)
+        await _answer(pilot, "A counter with base62 encoding, leased in ranges from a ticket server.")
+        await pilot.press("f8", "y")
+        for _ in range(50):
+            await pilot.pause()
+        await pilot.press("escape")  # scorecard -> home
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        table = screen.query_one("DataTable")
+        assert table.row_count == 1
+        await pilot.press("slash")
+        for key in "ticket server":
+            await pilot.press("space" if key == " " else key)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert table.row_count == 1
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)

@@ -56,10 +56,15 @@ def compose_debrief(loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debri
     best = max(onsite, key=lambda s: s.overall or 0)
     worst = min(onsite, key=lambda s: s.overall or 0)
     name = loop.name if loop else "This loop"
+    spread = (
+        f" Strongest: {best.round} ({best.overall:.2f}); weakest: {worst.round} "
+        f"({worst.overall:.2f})."
+        if best.overall != worst.overall
+        else ""
+    )
     summary = (
         f"{name}: {DECISION_LABELS[decision]} ({overall:.2f} across {len(onsite)} onsite "
-        f"round{'s' if len(onsite) != 1 else ''}). Strongest: {best.round} ({best.overall:.2f}); "
-        f"weakest: {worst.round} ({worst.overall:.2f}).{capped}{screen_note}"
+        f"round{'s' if len(onsite) != 1 else ''}).{spread}{capped}{screen_note}"
     )
     return Debrief(
         rounds=signals,

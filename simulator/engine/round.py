@@ -261,7 +261,12 @@ def merge_scorecards(cards: list[Scorecard], rubric: Rubric) -> Scorecard:
         )
     weights = {c.id: c.weight for c in rubric.criteria}
     overall = round(sum(s.score * weights[s.id] for s in merged) / sum(weights.values()), 2)
-    flags = list(dict.fromkeys(f for card in cards for f in card.flags))
+    # A problem never reached is not an empty answer to the round: say what it is.
+    flags = list(
+        dict.fromkeys(
+            "problem_not_attempted" if f == "empty" else f for card in cards for f in card.flags
+        )
+    )
     return Scorecard(
         round=rubric.round,
         question_id=cards[0].question_id,
