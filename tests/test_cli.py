@@ -285,10 +285,21 @@ def test_a_coding_round_runs_the_submitted_code(tmp_path):
 
 def test_search_stats_reindex_and_html_export(tmp_path):
     answers = tmp_path / "a.txt"
-    answers.write_text("I'd use consistent hashing to spread keys over the cache nodes.\n---\n"
-                       "<script>alert(1)</script> and \x1b[31mred\x1b[0m text.\n")
-    session = json.loads(run_cli("practice", "system-design", "--question", "distributed-cache",
-                                 "--answers", str(answers), "--json").stdout)["session_id"]
+    answers.write_text(
+        "I'd use consistent hashing to spread keys over the cache nodes.\n---\n"
+        "<script>alert(1)</script> and \x1b[31mred\x1b[0m text.\n"
+    )
+    session = json.loads(
+        run_cli(
+            "practice",
+            "system-design",
+            "--question",
+            "distributed-cache",
+            "--answers",
+            str(answers),
+            "--json",
+        ).stdout
+    )["session_id"]
     hits = json.loads(run_cli("review", "--search", "consistent hashing", "--json").stdout)
     assert [h["session_id"] for h in hits] == [session]
     assert json.loads(run_cli("review", "--search", "zebra", "--json").stdout) == []

@@ -15,11 +15,10 @@ SIZE = (100, 30)
 
 @pytest.fixture
 def app(tmp_path, catalog, monkeypatch):
-    import simulator.engine.session as session_module
-
     import random
 
     import simulator.engine.select as select_module
+    import simulator.engine.session as session_module
 
     seeded = random.Random
     monkeypatch.setattr(select_module.random, "Random", lambda *_: seeded(0))  # same questions

@@ -221,7 +221,9 @@ async def test_review_lists_searches_and_opens_a_session(tmp_path, catalog):
     async with app.run_test(size=(110, 36)) as pilot:
         app.screen.start_practice("system-design", "system-design/url-shortener")
         await _settle(pilot)
-        await _answer(pilot, "A counter with base62 encoding, leased in ranges from a ticket server.")
+        await _answer(
+            pilot, "A counter with base62 encoding, leased in ranges from a ticket server."
+        )
         await pilot.press("f8", "y")
         for _ in range(50):
             await pilot.pause()

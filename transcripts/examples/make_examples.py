@@ -25,7 +25,6 @@ from simulator.headless import play  # noqa: E402
 from simulator.models import CandidateProfile  # noqa: E402
 from simulator.store.transcripts import TranscriptStore  # noqa: E402
 
-
 QUESTIONS = [
     ["research/conv-arithmetic"],
     ["system-design/payment-ledger"],
@@ -54,19 +53,35 @@ def main() -> None:
     names = iter(["example-loop-meta-research-engineer", "example-round-url-shortener"])
     session_module.new_session_id = lambda label: next(names)
     profile = CandidateProfile(name="Example Candidate", specialization="computer vision")
-    loop = Session.for_loop(catalog, OfflineInterviewer(), store,
-                            catalog.loops["meta-research-engineer"], profile=profile,
-                            rng=random.Random(3))
+    loop = Session.for_loop(
+        catalog,
+        OfflineInterviewer(),
+        store,
+        catalog.loops["meta-research-engineer"],
+        profile=profile,
+        rng=random.Random(3),
+    )
     # The answers were written for these questions: pin them whatever the bank holds.
     for planned, ids in zip(loop.plan, QUESTIONS, strict=True):
         planned.question = catalog.question(ids[0])
         planned.extra = [catalog.question(i) for i in ids[1:]]
     asyncio.run(play(loop, sections((HERE / "loop-answers.txt").read_text()), quiet=True))
-    practice = Session.practice(catalog, OfflineInterviewer(), store, "system-design",
-                                question_id="url-shortener", profile=profile)
+    practice = Session.practice(
+        catalog,
+        OfflineInterviewer(),
+        store,
+        "system-design",
+        question_id="url-shortener",
+        profile=profile,
+    )
     asyncio.run(play(practice, sections((HERE / "round-answers.txt").read_text()), quiet=True))
-    print("wrote", *(store.path_for(s) for s in ("example-loop-meta-research-engineer",
-                                                 "example-round-url-shortener")))
+    print(
+        "wrote",
+        *(
+            store.path_for(s)
+            for s in ("example-loop-meta-research-engineer", "example-round-url-shortener")
+        ),
+    )
 
 
 if __name__ == "__main__":
