@@ -322,10 +322,8 @@ def _blocks(text: str) -> list[str]:
     return [b for b in blocks if b.strip()]
 
 
-def _load_answers(path: str | None, loop: bool = False) -> list[list[str]] | None:
-    if path is None:
-        return None
-    text = _read_text(path, "answers")
+def parse_answers(text: str, loop: bool = False) -> list[list[str]]:
+    """An answers file: per round (a loop's rounds separated by a line '==='), its blocks."""
     sections = [text]
     if loop:
         sections, current = [], []
@@ -336,7 +334,13 @@ def _load_answers(path: str | None, loop: bool = False) -> list[list[str]] | Non
             else:
                 current.append(line)
         sections.append("\n".join(current))
-    parsed = [_blocks(s) for s in sections]
+    return [_blocks(s) for s in sections]
+
+
+def _load_answers(path: str | None, loop: bool = False) -> list[list[str]] | None:
+    if path is None:
+        return None
+    parsed = parse_answers(_read_text(path, "answers"), loop)
     if not any(parsed):
         raise UsageError(f"answers file {path} has no answers")
     return parsed

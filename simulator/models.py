@@ -84,6 +84,11 @@ class Rubric(Strict):
     closing: str = "Thanks. What questions do you have for me?"
     """Said at the end; the interviewer puts "We're at time." (or why it ends) before it."""
 
+    def overall(self, scores: dict[str, int]) -> float:
+        """The weighted mean of criterion scores (criterion id -> 1..4), to two decimals."""
+        total = sum(c.weight for c in self.criteria)
+        return round(sum(scores[c.id] * c.weight for c in self.criteria) / total, 2)
+
     def criterion(self, criterion_id: str) -> Criterion:
         for criterion in self.criteria:
             if criterion.id == criterion_id:

@@ -259,8 +259,7 @@ def merge_scorecards(cards: list[Scorecard], rubric: Rubric) -> Scorecard:
                 feedback=feedback,
             )
         )
-    weights = {c.id: c.weight for c in rubric.criteria}
-    overall = round(sum(s.score * weights[s.id] for s in merged) / sum(weights.values()), 2)
+    overall = rubric.overall({s.id: s.score for s in merged})
     # A problem never reached is not an empty answer to the round: say what it is.
     flags = list(
         dict.fromkeys(

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 import simulator.engine.session as session_module  # noqa: E402
 from simulator.backends.offline.interviewer import OfflineInterviewer  # noqa: E402
 from simulator.catalog import load_catalog  # noqa: E402
-from simulator.cli import _blocks  # noqa: E402
+from simulator.cli import parse_answers  # noqa: E402
 from simulator.engine.session import Session  # noqa: E402
 from simulator.headless import play  # noqa: E402
 from simulator.models import CandidateProfile  # noqa: E402
@@ -33,18 +33,6 @@ QUESTIONS = [
     ["swe-coding/minimum-window-substring", "swe-coding/two-sum"],
     ["research/object-detection"],
 ]
-
-
-def sections(text: str) -> list[list[str]]:
-    out, current = [], []
-    for line in text.splitlines():
-        if line.rstrip() == "===":
-            out.append("\n".join(current))
-            current = []
-        else:
-            current.append(line)
-    out.append("\n".join(current))
-    return [_blocks(s) for s in out]
 
 
 def main() -> None:
@@ -65,7 +53,8 @@ def main() -> None:
     for planned, ids in zip(loop.plan, QUESTIONS, strict=True):
         planned.question = catalog.question(ids[0])
         planned.extra = [catalog.question(i) for i in ids[1:]]
-    asyncio.run(play(loop, sections((HERE / "loop-answers.txt").read_text()), quiet=True))
+    loop_answers = parse_answers((HERE / "loop-answers.txt").read_text(), loop=True)
+    asyncio.run(play(loop, loop_answers, quiet=True))
     practice = Session.practice(
         catalog,
         OfflineInterviewer(),
@@ -74,7 +63,7 @@ def main() -> None:
         question_id="url-shortener",
         profile=profile,
     )
-    asyncio.run(play(practice, sections((HERE / "round-answers.txt").read_text()), quiet=True))
+    asyncio.run(play(practice, parse_answers((HERE / "round-answers.txt").read_text()), quiet=True))
     print(
         "wrote",
         *(

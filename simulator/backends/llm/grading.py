@@ -325,11 +325,6 @@ class EvidenceIndex:
 # ------------------------------------------------------------------ the scorecard
 
 
-def weighted_overall(rubric: Rubric, scores: dict[str, int]) -> float:
-    weights = {c.id: c.weight for c in rubric.criteria}
-    return round(sum(scores[i] * weights[i] for i in weights) / sum(weights.values()), 2)
-
-
 def build_scorecard(
     grade: LLMGrade,
     rubric: Rubric,
@@ -372,7 +367,7 @@ def build_scorecard(
                 feedback=feedback,
             )
         )
-    overall = weighted_overall(rubric, {c.id: c.score for c in criteria})
+    overall = rubric.overall({c.id: c.score for c in criteria})
     flags = list(dict.fromkeys(offline_flags))
     if grade.injection_attempt and "injection_attempt" not in flags:
         flags.append("injection_attempt")

@@ -211,8 +211,7 @@ def grade_analysis(
                 else _feedback(made, missing, notes, touched=bool(generic)),
             )
         )
-    weights = {c.id: c.weight for c in rubric.criteria}
-    overall = round(sum(s.score * weights[s.id] for s in scores) / sum(weights.values()), 2)
+    overall = rubric.overall({s.id: s.score for s in scores})
     flags = list(dict.fromkeys(analysis.flags))
     if analysis.mistakes or analysis.arithmetic:
         flags.append("technical_error")
