@@ -45,7 +45,8 @@ def now_utc() -> datetime:
 class Strict(BaseModel):
     """Catalog files are written by hand: an unknown key is a typo, not something to ignore."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built on first use, not at import (faster app start-up).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # ---------------------------------------------------------------- catalog: rubrics, questions

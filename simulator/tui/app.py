@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,15 +59,22 @@ class OnsiteApp(App[None]):
     # -------------------------------------------------------------- lifecycle
 
     def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
+        if self.settings.theme != self.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme  # only when it differs: a change restyles everything
         from simulator.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
         if self.initial_session is not None:
             self.play(self.initial_session)
         if os.environ.get("ONSITE_EXIT_WHEN_READY"):  # used by benchmarks/tui_startup.py
-            self.call_after_refresh(self.exit)
+            self.call_after_refresh(self._ready_for_benchmark)
+
+    def _ready_for_benchmark(self) -> None:
+        """Note when the home screen is on screen and taking keys, then leave."""
+        ready_file = os.environ.get("ONSITE_READY_FILE")
+        if ready_file:
+            Path(ready_file).write_text(repr(time.time()), encoding="utf-8")
+        self.exit()
 
     # -------------------------------------------------------------- flow of a session
 

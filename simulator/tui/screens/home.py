@@ -28,6 +28,9 @@ class HomeScreen(Screen[None]):
         Binding("e", "app.profile", "Profile", id="profile"),
     ]
 
+    _questions_of = "system-design"
+    """The round kind whose questions the question list shows."""
+
     def compose(self) -> ComposeResult:
         catalog = self.app.catalog
         yield Header()
@@ -41,7 +44,7 @@ class HomeScreen(Screen[None]):
                     value="system-design",
                 )
                 yield Select(
-                    [("A random question you have not seen", RANDOM)],
+                    self._question_options("system-design"),
                     id="question",
                     value=RANDOM,
                     allow_blank=False,
@@ -71,7 +74,6 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._fill_questions("system-design")
         self.refresh_sessions()
         self.refresh_profile()
         self.query_one("#round", Select).focus()
@@ -80,8 +82,11 @@ class HomeScreen(Screen[None]):
 
     def refresh_sessions(self) -> None:
         options = self.query_one("#resume", OptionList)
-        options.clear_options()
         pending = self.app.store.interrupted()
+        if not pending and not options.option_count:
+            options.display = False
+            return
+        options.clear_options()
         for summary in pending[:20]:
             label = f"{summary.created_at:%Y-%m-%d %H:%M}  {summary.title}"
             options.add_option(Option(label, id=summary.session_id))
@@ -105,16 +110,18 @@ class HomeScreen(Screen[None]):
 
     @on(Select.Changed, "#round")
     def _round_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
+        if isinstance(event.value, str) and event.value != self._questions_of:
             self._fill_questions(event.value)
 
+    def _question_options(self, kind: str) -> list[tuple[str, str]]:
+        return [("A random question you have not seen", RANDOM)] + [
+            (f"{q.title} ({q.difficulty})", q.id) for q in self.app.catalog.questions_for(kind)
+        ]
+
     def _fill_questions(self, kind: str) -> None:
-        questions = self.app.catalog.questions_for(kind)
+        self._questions_of = kind
         select = self.query_one("#question", Select)
-        select.set_options(
-            [("A random question you have not seen", RANDOM)]
-            + [(f"{q.title} ({q.difficulty})", q.id) for q in questions]
-        )
+        select.set_options(self._question_options(kind))
         select.value = RANDOM
 
     # -------------------------------------------------------------- starting
