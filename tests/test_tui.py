@@ -245,3 +245,19 @@ async def test_review_lists_searches_and_opens_a_session(tmp_path, catalog):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SessionScreen)
+
+
+async def test_the_command_palette_starts_a_round(tmp_path, catalog):
+    from simulator.tui.screens.coding import CodingScreen
+
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for key in "Practise: SWE":
+            await pilot.press({" ": "space", ":": "colon"}.get(key, key))
+        for _ in range(20):
+            await pilot.pause(0.05)
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert isinstance(app.screen, CodingScreen)

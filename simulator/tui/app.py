@@ -142,8 +142,8 @@ class OnsiteApp(App[None]):
         yield SystemCommand("Key bindings", "Show every key binding", self.action_help)
         from simulator.tui.screens.home import HomeScreen
 
-        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
-        if home is not None and isinstance(self.screen, HomeScreen):
+        if isinstance(screen, HomeScreen):  # the screen the palette was opened from
+            home = screen
             for kind, rubric in self.catalog.rubrics.items():
                 yield SystemCommand(
                     f"Practise: {rubric.name}",
