@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from simulator.analysis.evidence import NON_ANSWER_FLAGS, Analysis, analyze
-from simulator.analysis.text import quote
+from simulator.analysis.text import content_stems, quote
 from simulator.catalog import Catalog
 from simulator.models import (
     CriterionScore,
@@ -224,7 +224,7 @@ def grade_analysis(
         criteria=scores,
         flags=flags,
         strengths=_strengths(scores, points, analysis),
-        improvements=_improvements(scores, rubric, points, analysis, guide),
+        improvements=_improvements(scores, rubric, points, analysis, guide, question),
     )
 
 
@@ -265,6 +265,7 @@ def _improvements(
     points: list[KeyPoint],
     analysis: Analysis,
     guide: StudyGuide | None,
+    question: Question | None = None,
 ) -> list[str]:
     weights = {c.id: c.weight for c in rubric.criteria}
     weak = sorted((s for s in scores if s.score <= 2), key=lambda s: -(4 - s.score) * weights[s.id])
@@ -275,20 +276,26 @@ def _improvements(
         ]
         advice = missing[0].text if missing else rubric.criterion(score.id).levels[3]
         line = f"{score.name}: {advice}"
-        study = _study_pointer(guide, score.id)
+        study = _study_pointer(guide, score.id, question)
         if study:
             line += f" (study: {study})"
         out.append(line)
     return out
 
 
-def _study_pointer(guide: StudyGuide | None, criterion_id: str) -> str | None:
+def _study_pointer(
+    guide: StudyGuide | None, criterion_id: str, question: Question | None = None
+) -> str | None:
+    """The study item for this criterion that is closest to the question's topic."""
     if guide is None:
         return None
-    for item in guide.items:
-        if criterion_id in item.criteria:
-            return f"{item.topic} — {item.resources[0]}"
-    return None
+    items = [item for item in guide.items if criterion_id in item.criteria]
+    if not items:
+        return None
+    if question is not None:
+        about = set(content_stems(" ".join([question.title, question.area or "", *question.tags])))
+        items.sort(key=lambda item: -len(about & set(content_stems(f"{item.topic} {item.why}"))))
+    return f"{items[0].topic} — {items[0].resources[0]}"
 
 
 def grade_text(
