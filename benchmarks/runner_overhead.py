@@ -2,15 +2,17 @@
 
     .venv/bin/python benchmarks/runner_overhead.py [--repeat 5] [--round ai-coding]
 
-For every coding problem, times `run_tests(reference, spec, "tests")` (a fresh `python -I`
-child: interpreter start, numpy import, rlimits, audit hook, the tests, JSON back) against
-executing the same setup, reference and test calls in this process (numpy already
-imported). The difference is what a candidate waits for on top of their code. Target: a
-median under 150 ms.
+For every coding problem, times `run_tests(reference, spec, "tests")` (a `python -I` child:
+interpreter start, numpy import, rlimits, audit hook, the tests, JSON back) against executing
+the same setup, reference and test calls in this process (numpy already imported). The runner
+keeps one spare child started ahead of time, so the interpreter and numpy start-up happen
+while nobody waits; submissions here come back to back, the worst case for the spare.
+ONSITE_RUNNER_SPARE=0 measures cold starts.
 
-Two figures per problem: wall-clock (what the user waits for; inflated when other processes
-compete for the CPUs, see the load average printed at the end) and CPU time (the parent's
-plus the child's, from getrusage: the cost itself, robust to a busy machine).
+Two figures per problem: wall-clock (what the candidate waits for on top of their code; the
+target, a median under 150 ms; inflated when other processes compete for the CPUs, see the
+load average printed at the end) and CPU time (the parent's plus the children's, from
+getrusage: the work itself, spare start-up included).
 """
 
 from __future__ import annotations
@@ -119,8 +121,9 @@ def main() -> int:
             else ""
         )
     )
-    verdict = "met" if statistics.median(cpu_over) < 150 else "NOT met"
-    print(f"target < 150 ms (median CPU overhead): {verdict}")
+    verdict = "met" if statistics.median(wall_over) < 150 else "NOT met"
+    spare = "off" if os.environ.get("ONSITE_RUNNER_SPARE") == "0" else "on"
+    print(f"target < 150 ms (median wall-clock overhead, spare sandbox {spare}): {verdict}")
     return 0
 
 

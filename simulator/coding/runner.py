@@ -16,6 +16,7 @@ thread (`await asyncio.to_thread(run_tests, ...)`).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import math
@@ -26,7 +27,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -121,7 +124,8 @@ def run_tests(
         },
     }
     started = time.monotonic()
-    raw = _run_child(json.dumps(payload).encode("utf-8"), limits)
+    numpy = "numpy" in spec.setup or "numpy" in code
+    raw = _run_child(json.dumps(payload).encode("utf-8"), limits, numpy)
     report = _report(raw, cases, limits)
     report.seconds = round(time.monotonic() - started, 3)
     return report
@@ -159,29 +163,111 @@ def _child_env(workdir: str) -> dict[str, str]:
     return env
 
 
-def _run_child(payload: bytes, limits: Limits) -> _Raw:
-    raw = _Raw()
+@dataclass
+class _Child:
+    """A sandbox process, started and waiting for its payload on stdin."""
+
+    proc: subprocess.Popen[bytes]
+    read_fd: int
+    workdir: str
+    numpy: bool
+
+
+def _spawn(numpy: bool) -> _Child:
     workdir = tempfile.mkdtemp(prefix="onsite-run-")
     read_fd, write_fd = os.pipe()
-    proc: subprocess.Popen[bytes] | None = None
+    argv = [sys.executable, "-I", "-u", str(CHILD), str(write_fd)]
     try:
+        proc = subprocess.Popen(
+            [*argv, "--preload-numpy"] if numpy else argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env=_child_env(workdir),
+            pass_fds=(write_fd,),
+            start_new_session=True,  # its own process group, killed as a whole
+            close_fds=True,
+        )
+    except OSError:
+        os.close(read_fd)
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    finally:
+        os.close(write_fd)
+    return _Child(proc, read_fd, workdir, numpy)
+
+
+class _SparePool:
+    """One spare sandbox started ahead of time, so a submission does not wait for Python (and
+    numpy) to start: that start-up is most of the runner's overhead. The spare is idle until
+    it reads its payload; limits and the audit hook are applied after that, as for any child.
+    ONSITE_RUNNER_SPARE=0 turns it off."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spare: _Child | None = None
+        atexit.register(self.close)
+
+    def take(self, numpy: bool) -> _Child | None:
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        if spare.numpy == numpy and spare.proc.poll() is None:
+            return spare
+        _discard(spare)
+        return None
+
+    def refill(self, numpy: bool) -> None:
+        if os.environ.get("ONSITE_RUNNER_SPARE", "1") == "0":
+            return
+
+        def start() -> None:
+            try:
+                child = _spawn(numpy)
+            except OSError:
+                return
+            with self._lock:
+                old, self._spare = self._spare, child
+            if old is not None:
+                _discard(old)
+
+        threading.Thread(target=start, daemon=True).start()
+
+    def close(self) -> None:
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            _discard(spare)
+
+
+def _discard(child: _Child) -> None:
+    if child.proc.poll() is None:
+        _kill(child.proc)
+        child.proc.wait()
+    for stream in (child.proc.stdin, child.proc.stdout):
+        if stream is not None:
+            stream.close()
+    os.close(child.read_fd)
+    shutil.rmtree(child.workdir, ignore_errors=True)
+
+
+_SPARES = _SparePool()
+
+
+def _run_child(payload: bytes, limits: Limits, numpy: bool = False) -> _Raw:
+    raw = _Raw()
+    child = _SPARES.take(numpy)
+    if child is None:
         try:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-u", str(CHILD), str(write_fd)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                cwd=workdir,
-                env=_child_env(workdir),
-                pass_fds=(write_fd,),
-                start_new_session=True,  # its own process group, killed as a whole
-                close_fds=True,
-            )
+            child = _spawn(numpy)
         except OSError as err:
             raw.launch_error = f"cannot start the sandbox: {err}"
             return raw
-        finally:
-            os.close(write_fd)
+    _SPARES.refill(numpy)
+    proc, read_fd, workdir = child.proc, child.read_fd, child.workdir
+    try:
         deadline = time.monotonic() + limits.wall_seconds + STARTUP_GRACE
         try:
             assert proc.stdin is not None
