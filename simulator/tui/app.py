@@ -11,19 +11,21 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from simulator.backends import make_interviewer
-from simulator.backends.base import Interviewer
 from simulator.catalog import Catalog, default_catalog
 from simulator.config import Settings, remember
 from simulator.engine.clock import Clock, SystemClock
-from simulator.engine.session import Session
 from simulator.store.drafts import DraftStore
 from simulator.store.transcripts import TranscriptStore
+
+if TYPE_CHECKING:  # the engine and the backends load when a session starts, not at launch
+    from simulator.backends.base import Interviewer
+    from simulator.engine.session import Session
 
 CODING_ROUNDS = ("swe-coding", "ai-coding")
 
@@ -158,6 +160,12 @@ class OnsiteApp(App[None]):
                 )
 
 
+def _make_interviewer(settings: Settings) -> Interviewer:
+    from simulator.backends import make_interviewer
+
+    return make_interviewer(settings)
+
+
 def make_app(
     settings: Settings | None = None,
     catalog: Catalog | None = None,
@@ -171,7 +179,7 @@ def make_app(
         settings=settings,
         catalog=catalog or default_catalog(),
         store=store,
-        interviewer_factory=interviewer_factory or (lambda: make_interviewer(settings)),
+        interviewer_factory=interviewer_factory or (lambda: _make_interviewer(settings)),
         clock=clock,
         session=session,
     )
