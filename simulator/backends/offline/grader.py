@@ -274,7 +274,13 @@ def _improvements(
         missing = [
             kp for kp in points if kp.criterion == score.id and kp.id not in analysis.covered
         ]
-        advice = missing[0].text if missing else rubric.criterion(score.id).levels[3]
+        criterion = rubric.criterion(score.id)
+        if criterion.measure == "tests":
+            advice = (score.feedback or "No code was submitted.") + (
+                " Run the visible examples, then test the edge cases yourself before submitting."
+            )
+        else:
+            advice = missing[0].text if missing else criterion.levels[3]
         line = f"{score.name}: {advice}"
         study = _study_pointer(guide, score.id, question)
         if study:
