@@ -183,7 +183,7 @@ class Session:
                     question_ids=[q.id for q in problems] if len(problems) > 1 else [],
                     question_title=" · ".join(q.title for q in problems),
                     question_prompt=spec.question.prompt,
-                    stage=spec.spec.stage,
+                    stage=spec.spec.stage if self.transcript.kind == "loop" else "practice",
                     minutes=spec.spec.minutes or min(120, sum(q.minutes for q in problems)),
                     persona=spec.spec.persona or self.persona,
                 )
