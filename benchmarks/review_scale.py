@@ -30,11 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from simulator.engine.debrief import compose_debrief
 from simulator.models import (
     CriterionScore,
-    Debrief,
     RoundRecord,
-    RoundSignal,
     Scorecard,
     Transcript,
     Turn,
@@ -123,23 +122,7 @@ def synthetic(i: int, rng: random.Random, start: datetime) -> Transcript:
         )
     debrief = None
     if loop and not in_progress:
-        overall = statistics.fmean(r.scorecard.overall for r in rounds)
-        debrief = Debrief(
-            rounds=[
-                RoundSignal(
-                    round=r.round,
-                    question_id=r.question_id,
-                    stage="onsite",
-                    overall=r.scorecard.overall,
-                    decision=r.scorecard.decision,
-                )
-                for r in rounds
-            ],
-            overall=overall,
-            decision=decision_for(overall),
-            summary="...",
-            focus=["..."],
-        )
+        debrief = compose_debrief(None, rounds)
     return Transcript(
         session_id=f"{created:%Y%m%d-%H%M%S}-{'loop' if loop else kinds[0]}-{i:05x}",
         kind="loop" if loop else "practice",

@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from simulator.engine.debrief import compose_debrief
 from simulator.models import (
     CriterionScore,
-    Debrief,
     RoundRecord,
-    RoundSignal,
     Scorecard,
     Transcript,
     Turn,
@@ -87,23 +86,7 @@ def synthetic(i: int, rng: random.Random, start: datetime) -> Transcript:
     debrief = None
     status = "complete" if all(r.scorecard for r in rounds) else "in_progress"
     if loop and status == "complete":
-        overall = sum(r.scorecard.overall for r in rounds) / len(rounds)
-        debrief = Debrief(
-            rounds=[
-                RoundSignal(
-                    round=r.round,
-                    question_id=r.question_id,
-                    stage="onsite",
-                    overall=r.scorecard.overall,
-                    decision=r.scorecard.decision,
-                )
-                for r in rounds
-            ],
-            overall=overall,
-            decision=decision_for(overall),
-            summary="...",
-            focus=[],
-        )
+        debrief = compose_debrief(None, rounds)
     return Transcript(
         session_id=f"{created:%Y%m%d-%H%M%S}-s{i:05d}",
         kind="loop" if loop else "practice",
