@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     backend: Literal["offline", "openai"] | None = None
     model: str | None = None
     transcripts_dir: Path = Path("transcripts")
-    max_answers: int = Field(default=8, ge=1, le=40)
+    max_answers: int | None = Field(default=None, ge=1, le=40)
+    """A cap on answers per round; unset: from the round's minutes (the clock closes a round)."""
     request_timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
     retry_base: float = Field(default=0.5, gt=0)

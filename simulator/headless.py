@@ -85,7 +85,7 @@ async def play(session: Session, answers: list[list[str]], quiet: bool = False) 
                 runner.record_answer(block)
             reply = await runner.follow_up(on_token=out.token)
             out.end_turn(reply)
-            if reply is None:
+            if reply is None or runner.finished:  # the interviewer had the last word
                 break
         if not runner.finished:
             runner.end("candidate")
@@ -133,7 +133,7 @@ def session_from_transcript(
     catalog: Catalog,
     interviewer: Interviewer,
     store: TranscriptStore,
-    max_answers: int = 8,
+    max_answers: int | None = None,
 ) -> Session:
     """Rebuild a Session from a saved transcript, to continue where it stopped."""
     loop = catalog.loops.get(transcript.loop_id) if transcript.loop_id else None

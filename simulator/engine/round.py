@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Literal
 
 from simulator.backends.base import Interviewer, RoundContext, TokenSink
-from simulator.engine.clock import Clock
+from simulator.engine.clock import Clock, answer_cap
 from simulator.models import (
     CriterionScore,
     Rubric,
@@ -33,13 +33,14 @@ class RoundRunner:
         interviewer: Interviewer,
         clock: Clock,
         persist: Callable[[], None],
-        max_answers: int = 8,
+        max_answers: int | None = None,
     ) -> None:
         self.ctx = ctx
         self.interviewer = interviewer
         self.clock = clock
         self.persist = persist
-        self.max_answers = max_answers
+        # A safety cap on answers; the clock, not a count, ends a round in practice.
+        self.max_answers = max_answers or answer_cap(ctx.record.minutes)
         record = ctx.record
         # A resumed round continues its clock from the last recorded turn.
         already = record.turns[-1].elapsed if record.turns else 0.0
@@ -78,6 +79,12 @@ class RoundRunner:
     @property
     def closing_asked(self) -> bool:
         return any(t.role == "interviewer" and t.kind == "closing" for t in self.record.turns)
+
+    @property
+    def closing_answered(self) -> bool:
+        """The interviewer has answered the candidate's reply to the closing turn."""
+        closings = [t for t in self.record.turns if t.role == "interviewer" and t.kind == "closing"]
+        return len(closings) >= 2
 
     @property
     def problem_index(self) -> int:
@@ -147,7 +154,9 @@ class RoundRunner:
     ) -> Turn | None:
         """Record the candidate's answer, then get the interviewer's next turn.
 
-        Returns None when the round is over (the candidate answered the closing turn).
+        After the candidate answers the closing turn, the interviewer answers their question
+        (or thanks them) and the round is finished (`finished` is true); None only when the
+        round was already over.
         """
         self.record_answer(text, kind, **extra)
         return await self.follow_up(on_token)
@@ -159,8 +168,11 @@ class RoundRunner:
         return self._append("candidate", kind, text, **extra)
 
     async def follow_up(self, on_token: TokenSink | None = None) -> Turn | None:
-        """The interviewer's turn after a recorded answer; None when the round is over."""
-        if self.closing_asked:
+        """The interviewer's turn after a recorded answer; None when the round is over.
+
+        The turn that answers the candidate's reply to the closing turn finishes the round.
+        """
+        if self.finished or self.closing_answered:
             self.end(self.record.ended_by or "probes")
             return None
         return await self._reply(on_token)
@@ -172,6 +184,8 @@ class RoundRunner:
         return await self._reply(on_token)
 
     async def _reply(self, on_token: TokenSink | None) -> Turn:
+        if self.closing_asked:
+            return await self._last_word(on_token)
         reason: EndReason | None = None
         if self.elapsed >= self.budget:
             reason = "time"
@@ -196,6 +210,16 @@ class RoundRunner:
             criterion=reply.criterion,
             question_id=question_id,
         )
+
+    async def _last_word(self, on_token: TokenSink | None) -> Turn:
+        """The interviewer answers the candidate's reply to the closing turn (their question,
+        briefly, or a thanks); then the round is finished."""
+        self.ctx.seconds_left = self.seconds_left
+        self.ctx.must_close = True
+        reply = await self.interviewer.reply(self.ctx, on_token)
+        turn = self._append("interviewer", "closing", reply.text)
+        self.end(self.record.ended_by or "probes")
+        return turn
 
     def end(self, by: EndReason = "candidate") -> None:
         if self.finished:

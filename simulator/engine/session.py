@@ -73,7 +73,7 @@ class Session:
         store: TranscriptStore,
         clock: Clock | None = None,
         persona: Persona | None = None,
-        max_answers: int = 8,
+        max_answers: int | None = None,
         loop: LoopPreset | None = None,
     ) -> None:
         self.transcript = transcript

@@ -1,10 +1,11 @@
 """The offline interviewer: deterministic, no network, driven by the rubric.
 
-After each answer it does what a good human interviewer does: asks for more when the answer
-says nothing, challenges a mistake once, answers a clarifying question from the question's
-context, and otherwise probes the most important criterion not yet covered (the question's
-own probes first, then the rubric's generic ones, never the same probe twice), ending by
-inviting the candidate's questions.
+After each answer it reacts to what was said, as a good human interviewer does: names what the
+answer added, challenges each stated mistake once, gives a hint after "I don't know" (then moves
+on), asks for substance after an empty or unreadable reply, answers a clarifying question from
+the question's context, and otherwise probes the most important point not yet made (never one
+already made: the grader's own detection decides). It goes deeper while the clock allows, asks
+one last question near the end, closes at time, and answers the candidate's closing question.
 """
 
 from __future__ import annotations
@@ -14,14 +15,27 @@ import re
 from simulator.analysis.evidence import Analysis, analyze
 from simulator.analysis.text import quote, words
 from simulator.backends.base import InterviewerReply, RoundContext, TokenSink
+from simulator.backends.offline import nudges, pacing
+from simulator.backends.offline.acknowledge import acknowledge
+from simulator.backends.offline.closing import about_the_job, answer_closing, opening_line
 from simulator.backends.offline.grader import GRADER_NAME, grade_analysis
+from simulator.backends.offline.probes import ProbeChoice, choose_probe, point_label, probe_in
 from simulator.engine.debrief import compose_debrief
-from simulator.models import Debrief, LoopPreset, RoundRecord, Scorecard
+from simulator.models import Debrief, LoopPreset, RoundRecord, Scorecard, Turn
 
-_ACKS = {
-    "friendly": ("Thanks.", "OK, got it.", "Makes sense.", "Thanks, that's clear.", "Alright."),
-    "tough": ("Hm.", "OK.", "Let's push on that.", "Noted.", "Right."),
+LAST_QUESTION_LEAD = "We're nearly at time, so one last question:"
+MAX_DEPTH_PROBES = 3
+"""Follow-up chains on points already made ("what would you trade off there?"), per round."""
+AFTER_CODE_CRITERIA = frozenset({"complexity", "edge-cases", "numerics", "code-quality"})
+
+_DEPTH_ASK = {
+    "research": "Under what assumption does that hold, and what happens when it fails?",
+    "research-presentation": "What's the strongest objection to that, and your answer to it?",
+    "behavioral": "What would the other people involved say about that, and how do you know?",
+    "swe-coding": "How would that change if the input no longer fit in memory?",
+    "ai-coding": "How would that behave with float16 inputs or a batch of a million rows?",
 }
+_DEPTH_DEFAULT = "What's the main trade-off in that choice, and when would you choose differently?"
 
 
 def _style(ctx: RoundContext) -> str:
@@ -31,6 +45,11 @@ def _style(ctx: RoundContext) -> str:
         if any(w in style for w in ("tough", "skeptic", "grill", "rigorous", "blunt"))
         else "friendly"
     )
+
+
+def _joined(turns: list[Turn]) -> str:
+    """The graded words of these turns (answers and code, not clarifying questions)."""
+    return "\n\n".join(t.text for t in turns if t.role == "candidate" and t.kind != "clarify")
 
 
 class OfflineInterviewer:
@@ -49,105 +68,266 @@ class OfflineInterviewer:
         turns = ctx.record.turns
         if not turns:
             return InterviewerReply(text=self._opening(ctx), kind="question")
+        closed = any(t.role == "interviewer" and t.kind == "closing" for t in turns)
+        if closed and turns[-1].role == "candidate":
+            reply = answer_closing(turns[-1].text, ctx.question, ctx.persona)
+            return InterviewerReply(text=reply, kind="closing")
         if ctx.must_close:
-            return InterviewerReply(text=self._closing(ctx, time_up=True), kind="closing")
-        last = turns[-1].text if turns[-1].role == "candidate" else ""
-        asked = {t.text for t in turns if t.role == "interviewer"}
-        kinds = [t.kind for t in turns if t.role == "interviewer"]
-        ack = self._ack(ctx, len(kinds))
+            return InterviewerReply(text=self._closing(ctx, "time"), kind="closing")
+        last_turn = turns[-1] if turns[-1].role == "candidate" else None
+        last = last_turn.text if last_turn else ""
+        spoken = [t for t in turns if t.role == "interviewer"]
+        asked = [t.text for t in spoken]
+        pending = spoken[-1]
+        pending_probe = probe_in(pending.text, ctx.rubric, ctx.question)
 
+        before = analyze(_joined(turns[:-1]), ctx.rubric, ctx.question, ctx.question_text)
+        whole = analyze(ctx.graded_answers(), ctx.rubric, ctx.question, ctx.question_text)
+        latest = analyze(last, ctx.rubric, ctx.question, ctx.question_text)
+        tough = _style(ctx) == "tough"
+
+        made = acknowledge(ctx.rubric, ctx.question, before, latest, tough)
+        made = made if latest.covered else ""
+        again = self._pending_text(ctx, pending, pending_probe)
+        clarify = self._clarify(ctx, last_turn, again, made)
+        if clarify:
+            return clarify
+
+        if last_turn is not None and last_turn.kind == "code":
+            return self._after_code(ctx, last_turn, whole, asked)
+
+        mistake = self._unchallenged_mistake(ctx, turns)
+        if mistake is not None:
+            ack = made
+            criterion, sentence = mistake
+            text = (
+                f'You said "{quote(sentence, 160)}". Are you sure about that? '
+                "Walk me through why it holds."
+            )
+            return InterviewerReply(
+                text=f"{ack} {text}".strip(), kind="challenge", criterion=criterion
+            )
+
+        if last_turn is not None:
+            nudged = self._previous_answer_was_empty(ctx, turns) and pending.kind == "clarify"
+            if nudges.admits_not_knowing(last) and not latest.covered:
+                return self._after_dont_know(ctx, whole, asked, pending, pending_probe, nudged)
+            if self._is_non_answer(latest):
+                return self._after_non_answer(
+                    ctx, whole, asked, pending, pending_probe, latest, nudged
+                )
+
+        ack = acknowledge(ctx.rubric, ctx.question, before, latest, tough)
+        return self._next_question(ctx, whole, asked, ack)
+
+    def _next_question(
+        self,
+        ctx: RoundContext,
+        whole: Analysis,
+        asked: list[str],
+        ack: str,
+        avoid: frozenset[str] = frozenset(),
+        only: frozenset[str] | None = None,
+    ) -> InterviewerReply:
+        """A probe, paced by the clock: deeper while time remains, one last question near the
+        end, the closing turn at time or when nothing is left worth asking."""
+        probes_asked = sum(
+            1 for t in ctx.record.turns if t.role == "interviewer" and t.kind == "probe"
+        )
+        last_asked = any(LAST_QUESTION_LEAD in text for text in asked)
+        stage = pacing.phase(ctx.seconds_left, ctx.record.minutes, last_asked, probes_asked)
+        if stage == "close":
+            return InterviewerReply(text=self._closing(ctx, "near", ack), kind="closing")
+        probe = choose_probe(ctx.rubric, ctx.question, whole, asked, avoid, only)
+        if probe is None and only is not None:
+            probe = choose_probe(ctx.rubric, ctx.question, whole, asked, avoid)
+        text = probe.text if probe else None
+        criterion = probe.criterion if probe else None
+        if probe is None:
+            depth = self._depth_probe(ctx, whole, asked)
+            if depth is None:
+                return InterviewerReply(text=self._closing(ctx, "done", ack), kind="closing")
+            text, criterion = depth
+        if stage == "last_question":
+            text = f"{LAST_QUESTION_LEAD} {text}"
+        return InterviewerReply(text=f"{ack} {text}".strip(), kind="probe", criterion=criterion)
+
+    def _depth_probe(
+        self, ctx: RoundContext, whole: Analysis, asked: list[str]
+    ) -> tuple[str, str] | None:
+        """A follow-up chain on a point already made: its trade-off or limit, not the point."""
+        if ctx.question is None:
+            return None
+        done = sum(1 for text in asked if "Going deeper on" in text)
+        if done >= MAX_DEPTH_PROBES:
+            return None
+        weight = {c.id: c.weight for c in ctx.rubric.criteria}
+        made = sorted(
+            (kp for kp in ctx.question.key_points if kp.id in whole.covered),
+            key=lambda kp: (kp.depth != "advanced", -weight.get(kp.criterion, 0)),
+        )
+        ask = _DEPTH_ASK.get(ctx.rubric.round, _DEPTH_DEFAULT)
+        for point in made:
+            said = quote(whole.covered[point.id].text.strip().rstrip("."), 90)
+            if any(said in text for text in asked):
+                continue
+            label = point_label(point)
+            topic = label[0].lower() + label[1:] if label else "something you said"
+            return f'Going deeper on {topic}: you said "{said}". {ask}', point.criterion
+        return None
+
+    # -------------------------------------------------------------- reactions
+
+    def _clarify(
+        self, ctx: RoundContext, last_turn: Turn | None, pending: str, ack: str
+    ) -> InterviewerReply | None:
+        """A question from the candidate mid-round: the question's facts when it is about
+        the problem, "later" when it is about the job, else "make an assumption"."""
+        if last_turn is None or nudges.admits_not_knowing(last_turn.text):
+            return None
+        explicit = last_turn.kind == "clarify"
+        short = len(words(last_turn.text)) <= 25 and last_turn.text.strip().endswith("?")
+        if not (explicit or _is_clarifying_question(last_turn.text)):
+            return None
+        if (explicit or short) and about_the_job(last_turn.text):
+            text = f"Let's keep that for the end; I'll leave time for your questions. {pending}"
+            return InterviewerReply(text=text, kind="clarify")
         context = ctx.question.context if ctx.question else None
-        asked_for_clarification = turns[-1].role == "candidate" and turns[-1].kind == "clarify"
-        if asked_for_clarification or (
-            context and _is_clarifying_question(last) and "clarify" not in kinds
-        ):
-            if context and "clarify" not in kinds:
-                facts = re.sub(r"^\s*if asked[^:]*:\s*", "", context.strip(), flags=re.IGNORECASE)
-                return InterviewerReply(text=f"Good question. {facts}", kind="clarify")
+        given = any(t.kind == "clarify" and "Good question." in t.text for t in ctx.record.turns)
+        if context and not given:
+            facts = re.sub(r"^\s*if asked[^:]*:\s*", "", context.strip(), flags=re.IGNORECASE)
+            return InterviewerReply(text=f"{ack} Good question. {facts}".strip(), kind="clarify")
+        if explicit or short:
             return InterviewerReply(
                 text="I'll leave that to you: make a reasonable assumption, say it, and go on.",
                 kind="clarify",
             )
+        return None  # a long answer that ends by asking something: answer it as an answer
 
-        whole = analyze(ctx.graded_answers(), ctx.rubric, ctx.question, ctx.question_text)
-        latest = analyze(last, ctx.rubric, ctx.question, ctx.question_text)
-        challenged = {t.criterion for t in turns if t.kind == "challenge"}
-        for mistake, sentence in latest.mistakes:
-            if mistake.criterion not in challenged:
-                text = (
-                    f'{ack} You said: "{quote(sentence.text, 160)}". Are you sure about that? '
-                    "Walk me through why it holds."
-                )
-                return InterviewerReply(text=text, kind="challenge", criterion=mistake.criterion)
-
-        if latest.non_answer and kinds[-1] != "clarify" and len(kinds) < 4:
-            probe = self._next_probe(ctx, whole, asked)
-            nudge = "I need more than that to go on. Could you walk me through your reasoning"
-            text = f"{nudge}? {probe[0]}" if probe else f"{nudge}, step by step?"
-            return InterviewerReply(
-                text=text, kind="clarify", criterion=probe[1] if probe else None
-            )
-
-        if turns[-1].role == "candidate" and turns[-1].kind == "code" and turns[-1].tests_total:
-            ack = _test_ack(turns[-1].tests_passed or 0, turns[-1].tests_total)
-
-        probe = self._next_probe(ctx, whole, asked)
-        if probe is None:
-            return InterviewerReply(text=self._closing(ctx, time_up=False), kind="closing")
-        return InterviewerReply(text=f"{ack} {probe[0]}", kind="probe", criterion=probe[1])
-
-    def _next_probe(
-        self, ctx: RoundContext, seen: Analysis, asked: set[str]
-    ) -> tuple[str, str] | None:
-        """The most important criterion not yet covered that still has an unasked probe."""
-
-        def was_asked(text: str) -> bool:  # asked turns may carry an acknowledgement first
-            return any(text in turn for turn in asked)
-
-        points = ctx.question.key_points if ctx.question else []
-        best: tuple[float, str, str] | None = None
-        for order, criterion in enumerate(ctx.rubric.criteria):
-            own = [kp for kp in points if kp.criterion == criterion.id]
-            made = len(seen.covered_points(own))
-            coverage = (
-                made / len(own) if own else min(1.0, len(seen.generic.get(criterion.id, [])) / 2)
-            )
-            if own and made == len(own):
-                continue  # every point of this criterion is made: nothing to probe for
-            candidates: list[tuple[float, str]] = []
-            for probe in ctx.question.probes if ctx.question else []:
-                if probe.criterion != criterion.id or was_asked(probe.text):
-                    continue
-                if probe.after and probe.after not in seen.covered:
-                    continue
-                # A deeper follow-up on a point just made is what a good interviewer asks next.
-                candidates.append((0.35 if probe.after else 0.1, probe.text))
-            candidates += [(0.0, p) for p in criterion.probes if not was_asked(p)]
-            if not candidates:
+    def _unchallenged_mistake(self, ctx: RoundContext, turns: list[Turn]) -> tuple[str, str] | None:
+        """The first stated mistake not yet challenged (each misconception once, by identity:
+        saying it again after the challenge is not challenged again)."""
+        challenges = [t.text for t in turns if t.role == "interviewer" and t.kind == "challenge"]
+        challenged: set[str] = set()
+        pending: list[tuple[str, str, str]] = []
+        for turn in turns:
+            if turn.role != "candidate" or turn.kind in ("clarify", "code"):
                 continue
-            bonus, text = max(candidates, key=lambda c: c[0])
-            priority = criterion.weight * (1 - coverage) + bonus - order * 0.001
-            if best is None or priority > best[0]:
-                best = (priority, text, criterion.id)
-        return (best[1], best[2]) if best else None
+            found = analyze(turn.text, ctx.rubric, ctx.question, ctx.question_text)
+            for mistake, sentence in found.mistakes:
+                said = quote(sentence.text, 160)
+                if any(said in text for text in challenges):
+                    challenged.add(mistake.text)
+                else:
+                    pending.append((mistake.text, mistake.criterion, sentence.text))
+        for text, criterion, sentence in pending:
+            if text not in challenged:
+                return criterion, sentence
+        return None
+
+    def _is_non_answer(self, latest: Analysis) -> bool:
+        """No answer at all; a terse answer that makes a point or uses the words of the
+        rubric is an answer, however short."""
+        if not latest.non_answer:
+            return False
+        if latest.flags and set(latest.flags) <= {
+            "too_short",
+            "injection_attempt",
+            "answer_truncated",
+        }:
+            return not latest.covered and not any(latest.generic.values())
+        return True
+
+    def _previous_answer_was_empty(self, ctx: RoundContext, turns: list[Turn]) -> bool:
+        """Did the answer before the last one also say nothing (we already nudged once)?"""
+        answers = [t for t in turns if t.role == "candidate" and t.kind not in ("clarify", "code")]
+        if len(answers) < 2:
+            return False
+        previous = answers[-2].text
+        found = analyze(previous, ctx.rubric, ctx.question, ctx.question_text)
+        return nudges.admits_not_knowing(previous) or self._is_non_answer(found)
+
+    def _pending_text(self, ctx: RoundContext, pending: Turn, probe: ProbeChoice | None) -> str:
+        if probe is not None:
+            return probe.text
+        if pending.kind == "question":  # the opening: the question itself, in one sentence
+            return re.split(r"(?<=[.!?])\s+", ctx.record.question_prompt.strip())[0]
+        return nudges.restate(pending.text)
+
+    def _after_dont_know(
+        self,
+        ctx: RoundContext,
+        whole: Analysis,
+        asked: list[str],
+        pending: Turn,
+        probe: ProbeChoice | None,
+        nudged: bool,
+    ) -> InterviewerReply:
+        if nudged or pending.kind == "challenge":
+            avoid = frozenset({probe.point}) if probe and probe.point else frozenset()
+            return self._next_question(ctx, whole, asked, "No problem, let's move on.", avoid)
+        hint = nudges.hint(ctx.rubric.round, ctx.question, probe)
+        again = self._pending_text(ctx, pending, probe)
+        return InterviewerReply(
+            text=f"That's fine, let's work it out together. {hint} {again}",
+            kind="clarify",
+            criterion=probe.criterion if probe else None,
+        )
+
+    def _after_non_answer(
+        self,
+        ctx: RoundContext,
+        whole: Analysis,
+        asked: list[str],
+        pending: Turn,
+        probe: ProbeChoice | None,
+        latest: Analysis,
+        nudged: bool,
+    ) -> InterviewerReply:
+        wrong = nudges.what_was_wrong(latest)
+        if nudged:
+            avoid = frozenset({probe.point}) if probe and probe.point else frozenset()
+            return self._next_question(
+                ctx, whole, asked, f"{wrong} Let's try another angle.", avoid
+            )
+        again = self._pending_text(ctx, pending, probe)
+        return InterviewerReply(
+            text=f"{wrong} In a sentence or two, with your reasoning: {again}",
+            kind="clarify",
+            criterion=probe.criterion if probe else None,
+        )
+
+    def _after_code(
+        self, ctx: RoundContext, code: Turn, whole: Analysis, asked: list[str]
+    ) -> InterviewerReply:
+        """After a submission: what the tests showed, then complexity and edge cases once it
+        passes (never "I need more than that": code is not judged as prose)."""
+        if not code.tests_total:
+            return self._next_question(
+                ctx, whole, asked, "Thanks, I have your code.", only=AFTER_CODE_CRITERIA
+            )
+        ack = _test_ack(code.tests_passed or 0, code.tests_total)
+        only = AFTER_CODE_CRITERIA if code.tests_passed == code.tests_total else None
+        return self._next_question(ctx, whole, asked, ack, only=only)
 
     # -------------------------------------------------------------- phrasing
 
-    def _ack(self, ctx: RoundContext, index: int) -> str:
-        options = _ACKS[_style(ctx)]
-        return options[index % len(options)]
-
     def _opening(self, ctx: RoundContext) -> str:
-        lines = [ctx.rubric.opening.strip()]
+        problems = max(1, len(ctx.problems))
+        lines = [opening_line(ctx.rubric.opening, ctx.record.minutes, problems)]
         hook = _cv_hook(ctx)
         if hook:
             lines.append(hook)
         lines.append(ctx.record.question_prompt.strip())
         return "\n\n".join(lines)
 
-    def _closing(self, ctx: RoundContext, time_up: bool) -> str:
-        lead = "We're at time." if time_up else "That covers what I wanted to ask."
-        return f"{lead} {ctx.rubric.closing.strip()}"
+    def _closing(self, ctx: RoundContext, why: str, ack: str = "") -> str:
+        lead = {
+            "time": "We're at time.",
+            "near": "We're about at time.",
+            "done": "That covers what I wanted to ask.",
+        }[why]
+        return " ".join(part for part in (ack, lead, " ".join(ctx.rubric.closing.split())) if part)
 
     # -------------------------------------------------------------- grading and debrief
 

@@ -1,0 +1,159 @@
+"""Which follow-up to ask next: the one place the probe choice is made.
+
+Used by the offline interviewer and available to any backend (an LLM backend can take the
+criterion of `choose_probe` as its hint). "Which key points were made" always comes from
+`simulator.analysis.evidence.analyze`, the same detection the grader uses, so the interviewer
+never asks about a point the grader already credits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.analysis.evidence import Analysis
+from simulator.analysis.text import content_stems
+from simulator.models import KeyPoint, Question, Rubric
+
+GENERIC_HITS_FOR_COVERED = 2
+"""A criterion without key points of its own counts as covered after this many generic hits."""
+
+
+@dataclass(frozen=True)
+class ProbeChoice:
+    text: str
+    criterion: str
+    point: str | None = None
+    """The key point the probe asks about (None: the criterion as a whole)."""
+
+
+def point_label(point: KeyPoint) -> str | None:
+    """The short name a key point is written under ("Traffic estimate - about ..."), if any."""
+    head, sep, _ = point.text.partition(" - ")
+    head = head.strip()
+    if not sep or len(head.split()) > 6 or head.split()[0].lower() in _QUESTION_WORDS:
+        return None
+    return head
+
+
+_QUESTION_WORDS = frozenset({"what", "how", "why", "when", "who", "which", "where"})
+
+
+def _shared(a: set[str], b: set[str]) -> int:
+    """Content words in common, a word matching its own inflections ("key"/"keys",
+    "generat"/"gener"): the stems are cut short, so one being a prefix of the other counts."""
+    return sum(
+        1
+        for x in a
+        if any(len(min(x, y, key=len)) >= 3 and (x.startswith(y) or y.startswith(x)) for y in b)
+    )
+
+
+def probe_target(question: Question | None, criterion: str, text: str, after: str | None = None):
+    """The key point a probe's words ask about: the point of its criterion sharing the most
+    content words with it (at least two; one for a very short probe), other than the point
+    it follows up on."""
+    if question is None:
+        return None
+    asked = set(content_stems(text))
+    best: tuple[int, KeyPoint] | None = None
+    for point in question.key_points:
+        if point.criterion != criterion or point.id == after:
+            continue
+        shared = _shared(asked, set(content_stems(point.text)))
+        if (shared >= 2 or (shared and len(asked) <= 3)) and (best is None or shared > best[0]):
+            best = (shared, point)
+    return best[1] if best else None
+
+
+def uncovered_label_probe(point: KeyPoint) -> str | None:
+    """A follow-up naming a key point not yet touched, when the bank has no probe for it."""
+    label = point_label(point)
+    if label is None:
+        return None
+    return f"We haven't talked about {label[0].lower() + label[1:]} yet. How would you handle it?"
+
+
+def criterion_covered(criterion: str, question: Question | None, seen: Analysis) -> float:
+    """The share of a criterion already shown: its key points made, else its generic hits."""
+    own = [kp for kp in (question.key_points if question else []) if kp.criterion == criterion]
+    if own:
+        return len(seen.covered_points(own)) / len(own)
+    return min(1.0, len(seen.generic.get(criterion, [])) / GENERIC_HITS_FOR_COVERED)
+
+
+def already_made(choice: ProbeChoice, question: Question | None, seen: Analysis) -> bool:
+    """Would asking this probe ask for something the candidate has already said?"""
+    if choice.point is not None:
+        return choice.point in seen.covered
+    return criterion_covered(choice.criterion, question, seen) >= 1.0
+
+
+def candidate_probes(
+    rubric: Rubric, question: Question | None
+) -> list[tuple[ProbeChoice, str | None, bool]]:
+    """Every probe the round could ask, with the point it must follow (if any) and whether it
+    is the question's own (asked before the rubric's generic ones)."""
+    out: list[tuple[ProbeChoice, str | None, bool]] = []
+    for probe in question.probes if question else []:
+        target = probe_target(question, probe.criterion, probe.text, probe.after)
+        choice = ProbeChoice(probe.text, probe.criterion, target.id if target else None)
+        out.append((choice, probe.after, True))
+    for criterion in rubric.criteria:
+        for text in criterion.probes:
+            target = probe_target(question, criterion.id, text)
+            out.append(
+                (ProbeChoice(text, criterion.id, target.id if target else None), None, False)
+            )
+    for point in question.key_points if question else []:
+        text = uncovered_label_probe(point)
+        if text and not any(c.point == point.id for c, _, _ in out):
+            out.append((ProbeChoice(text, point.criterion, point.id), None, False))
+    return out
+
+
+def choose_probe(
+    rubric: Rubric,
+    question: Question | None,
+    seen: Analysis,
+    asked: list[str],
+    avoid_points: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
+) -> ProbeChoice | None:
+    """The next follow-up: on the most important criterion not yet covered, never one already
+    asked (`asked`: the interviewer's earlier turns), never about a point already made, and
+    never about a point in `avoid_points` (e.g. one the candidate said they don't know);
+    with `only`, among those criteria alone."""
+
+    def was_asked(text: str) -> bool:  # asked turns may carry an acknowledgement first
+        return any(text in turn for turn in asked)
+
+    order = {c.id: i for i, c in enumerate(rubric.criteria)}
+    weight = {c.id: c.weight for c in rubric.criteria}
+    best: tuple[float, ProbeChoice] | None = None
+    for choice, after, own in candidate_probes(rubric, question):
+        if choice.criterion not in order or was_asked(choice.text):
+            continue
+        if only is not None and choice.criterion not in only:
+            continue
+        if choice.point in avoid_points or already_made(choice, question, seen):
+            continue
+        if after and after not in seen.covered:
+            continue
+        coverage = criterion_covered(choice.criterion, question, seen)
+        # A deeper follow-up on a point just made is what a good interviewer asks next;
+        # the question's own probes come before the rubric's generic ones.
+        bonus = 0.35 if after else (0.1 if own else 0.0)
+        priority = (
+            weight[choice.criterion] * (1 - coverage) + bonus - order[choice.criterion] * 0.001
+        )
+        if best is None or priority > best[0]:
+            best = (priority, choice)
+    return best[1] if best else None
+
+
+def probe_in(text: str, rubric: Rubric, question: Question | None) -> ProbeChoice | None:
+    """The probe an interviewer turn asked, recognised from its words (None for other turns)."""
+    for choice, _, _ in candidate_probes(rubric, question):
+        if choice.text in text:
+            return choice
+    return None
