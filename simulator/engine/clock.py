@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-MINUTES_PER_ANSWER = 2.5
+MINUTES_PER_ANSWER = 1.5
 """The quickest pace a real exchange keeps: the cap on answers is the round's minutes over it."""
 
 
 def answer_cap(minutes: int) -> int:
     """The most answers a round of these minutes takes before it closes whatever the clock
     says: a safety net (a headless run's clock barely moves), not the pacing itself."""
-    return max(6, round(minutes / MINUTES_PER_ANSWER))
+    return max(8, round(minutes / MINUTES_PER_ANSWER))
 
 
 class Clock(Protocol):

@@ -18,8 +18,14 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def _said(text: str) -> str:
-    return f'"{quote(text.strip().rstrip("."), QUOTE_CHARS)}"'
+def said(text: str) -> str:
+    """The candidate's words, quoted: the whole sentence if short, else its first clause(s)."""
+    text = text.strip().rstrip(".")
+    if len(text) <= QUOTE_CHARS:
+        return f'"{text}"'
+    cut = max(text.rfind(mark, 0, QUOTE_CHARS) for mark in (",", ";", ":", " (", " so ", " and "))
+    short = text[:cut] if cut >= 30 else quote(text, QUOTE_CHARS)
+    return f'"{short.rstrip(" ,;:")}…"'
 
 
 def new_points(before: Analysis, latest: Analysis, question: Question | None) -> list:
@@ -31,10 +37,24 @@ def new_points(before: Analysis, latest: Analysis, question: Question | None) ->
     ]
 
 
+_POINT_MADE = (
+    "Good: {said}.",
+    "Yes, {said}; that's the point I was after.",
+    "That's right: {said}.",
+    "Good, {said}.",
+)
+
+
 def acknowledge(
-    rubric: Rubric, question: Question | None, before: Analysis, latest: Analysis, tough: bool
+    rubric: Rubric,
+    question: Question | None,
+    before: Analysis,
+    latest: Analysis,
+    tough: bool,
+    turn: int = 0,
 ) -> str:
-    """One or two sentences saying what the last answer added, specifically."""
+    """One or two sentences saying what the last answer added, specifically; `turn` (the
+    interviewer's turn count) varies the wording."""
     made = new_points(before, latest, question)
     if made:
         labels = [point_label(kp) for kp in made]
@@ -43,19 +63,19 @@ def acknowledge(
         if named:
             listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
             lead = "OK" if tough else "Good"
-            return f"{lead}, that covers {listed}: {_said(first.text)}."
-        criterion = rubric.criterion(made[0].criterion).name
-        lead = "Noted" if tough else "That helps"
-        return f"{lead}: {_said(first.text)} tells me about {_lower_first(criterion)}."
-    if latest.covered:  # points made again: say so instead of pretending it is new
-        point = next(iter(latest.covered.values()))
-        return f"You made that point already ({_said(point.text)})."
-    generic = [s for hits in latest.generic.values() for s in hits]
-    if generic:
-        return f"You mentioned {_said(generic[0].text)}."
+            return f"{lead}, that covers {listed}: {said(first.text)}."
+        text = _POINT_MADE[turn % len(_POINT_MADE)].format(said=said(first.text))
+        if len(made) > 1:
+            text += f" You made {len(made) - 1} more point{'s' if len(made) > 2 else ''} there."
+        return text[0].upper() + text[1:]
+    # Nothing new for the rubric: quote what was said, so the candidate knows it was heard.
+    hits = [s for hits in latest.generic.values() for s in hits]
+    heard = next(iter(latest.covered.values()), None) or (hits[0] if hits else None)
+    if heard is not None:
+        return f"You mentioned {said(heard.text)}."
     if not latest.sentences:
         return ""
-    said = _said(latest.sentences[0].text)
+    quoted = said(latest.sentences[0].text)
     if tough:
-        return f"{said} is still general."
-    return f"I follow {said}, but it's still general for this problem."
+        return f"{quoted} is still general."
+    return f"I follow {quoted}, but it's still general for this problem."

@@ -49,16 +49,12 @@ def candidate_questions(text: str) -> list[str]:
 
 
 # (words in the question, how this interviewer answers it); {field}, {seniority} from the persona.
+# The most specific topics first: "how does the team do on-call" is about on-call.
 _TOPICS: list[tuple[tuple[str, ...], str]] = [
     (
         ("on-call", "on call", "oncall", "pager"),
         "On-call is a weekly rotation shared by the team, with a runbook for every alert; "
         "the rule is that a page which needed no human action gets fixed or deleted that week.",
-    ),
-    (
-        ("team", "who would i", "work with", "colleague"),
-        "I'm a {seniority} person in {field}. The team is small, a handful of researchers and "
-        "engineers, and projects are owned end to end by one or two people.",
     ),
     (
         ("typical day", "typical week", "day-to-day", "day to day", "routine"),
@@ -88,6 +84,11 @@ _TOPICS: list[tuple[tuple[str, ...], str]] = [
     (
         ("remote", "office", "hybrid", "location"),
         "Most of us are in the office three days a week; the rest is up to you.",
+    ),
+    (
+        ("team", "who would i", "work with", "colleague"),
+        "I work on {field}, at {seniority} level. The team is small, a handful of researchers and "
+        "engineers, and projects are owned end to end by one or two people.",
     ),
 ]
 

@@ -16,7 +16,8 @@ from simulator.analysis.evidence import Analysis, analyze
 from simulator.analysis.text import quote, words
 from simulator.backends.base import InterviewerReply, RoundContext, TokenSink
 from simulator.backends.offline import nudges, pacing
-from simulator.backends.offline.acknowledge import acknowledge
+from simulator.backends.offline.acknowledge import acknowledge, said
+from simulator.backends.offline.challenge import challenge, quoted_mistake
 from simulator.backends.offline.closing import about_the_job, answer_closing, opening_line
 from simulator.backends.offline.grader import GRADER_NAME, grade_analysis
 from simulator.backends.offline.probes import ProbeChoice, choose_probe, point_label, probe_in
@@ -29,22 +30,28 @@ MAX_DEPTH_PROBES = 3
 AFTER_CODE_CRITERIA = frozenset({"complexity", "edge-cases", "numerics", "code-quality"})
 
 _DEPTH_ASK = {
-    "research": "Under what assumption does that hold, and what happens when it fails?",
-    "research-presentation": "What's the strongest objection to that, and your answer to it?",
-    "behavioral": "What would the other people involved say about that, and how do you know?",
-    "swe-coding": "How would that change if the input no longer fit in memory?",
-    "ai-coding": "How would that behave with float16 inputs or a batch of a million rows?",
+    "research": "under what assumption does that hold, and what happens when it fails?",
+    "research-presentation": "what's the strongest objection to it, and your answer?",
+    "behavioral": "what would the other people involved say about it, and how do you know?",
+    "swe-coding": "how would it change if the input no longer fit in memory?",
+    "ai-coding": "how would it behave with float16 inputs or a million rows?",
 }
-_DEPTH_DEFAULT = "What's the main trade-off in that choice, and when would you choose differently?"
+_DEPTH_DEFAULT = "what's the main trade-off there, and when would you choose differently?"
+DEPTH_LEAD = "Going back to"
 
 
 def _style(ctx: RoundContext) -> str:
     style = ctx.persona.style.lower()
-    return (
-        "tough"
-        if any(w in style for w in ("tough", "skeptic", "grill", "rigorous", "blunt"))
-        else "friendly"
-    )
+    tough = any(w in style for w in ("tough", "skeptic", "grill", "rigorous", "blunt"))
+    return "tough" if tough and "friendly" not in style else "friendly"
+
+
+def _moving_on_from(probe: ProbeChoice | None) -> frozenset[str]:
+    """What not to ask next after the candidate could not answer `probe`: its point and its
+    criterion (another angle, not the same question in other words)."""
+    if probe is None:
+        return frozenset()
+    return frozenset(x for x in (probe.point, probe.criterion) if x)
 
 
 def _joined(turns: list[Turn]) -> str:
@@ -72,8 +79,6 @@ class OfflineInterviewer:
         if closed and turns[-1].role == "candidate":
             reply = answer_closing(turns[-1].text, ctx.question, ctx.persona)
             return InterviewerReply(text=reply, kind="closing")
-        if ctx.must_close:
-            return InterviewerReply(text=self._closing(ctx, "time"), kind="closing")
         last_turn = turns[-1] if turns[-1].role == "candidate" else None
         last = last_turn.text if last_turn else ""
         spoken = [t for t in turns if t.role == "interviewer"]
@@ -86,8 +91,13 @@ class OfflineInterviewer:
         latest = analyze(last, ctx.rubric, ctx.question, ctx.question_text)
         tough = _style(ctx) == "tough"
 
-        made = acknowledge(ctx.rubric, ctx.question, before, latest, tough)
-        made = made if latest.covered else ""
+        ack = acknowledge(ctx.rubric, ctx.question, before, latest, tough, len(spoken))
+        if last_turn is None or last_turn.kind == "code":
+            ack = ""
+        if ctx.must_close:  # time (or the cap on answers) is up: close, saying what was heard
+            why = "time" if ctx.seconds_left <= 0 else "stop"
+            return InterviewerReply(text=self._closing(ctx, why, ack), kind="closing")
+        made = ack if latest.covered else ""
         again = self._pending_text(ctx, pending, pending_probe)
         clarify = self._clarify(ctx, last_turn, again, made)
         if clarify:
@@ -98,27 +108,27 @@ class OfflineInterviewer:
 
         mistake = self._unchallenged_mistake(ctx, turns)
         if mistake is not None:
-            ack = made
             criterion, sentence = mistake
-            text = (
-                f'You said "{quote(sentence, 160)}". Are you sure about that? '
-                "Walk me through why it holds."
-            )
+            earlier = sum(1 for t in spoken if t.kind == "challenge")
+            text = challenge(ctx.rubric.round, criterion, sentence, earlier)
+            ack = made if made and quoted_mistake(sentence)[:40] not in made else ""
             return InterviewerReply(
                 text=f"{ack} {text}".strip(), kind="challenge", criterion=criterion
             )
 
         if last_turn is not None:
-            nudged = self._previous_answer_was_empty(ctx, turns) and pending.kind == "clarify"
+            # Nudged once already, or defending a challenged claim: don't press, move on.
+            nudged = (
+                self._previous_answer_was_empty(ctx, turns) and pending.kind == "clarify"
+            ) or pending.kind == "challenge"
             if nudges.admits_not_knowing(last) and not latest.covered:
                 return self._after_dont_know(ctx, whole, asked, pending, pending_probe, nudged)
-            if self._is_non_answer(latest):
+            if self._is_non_answer(latest, to_opening=pending.kind == "question"):
                 return self._after_non_answer(
                     ctx, whole, asked, pending, pending_probe, latest, nudged
                 )
 
-        ack = acknowledge(ctx.rubric, ctx.question, before, latest, tough)
-        return self._next_question(ctx, whole, asked, ack)
+        return self._next_question(ctx, whole, asked, ack, latest=latest)
 
     def _next_question(
         self,
@@ -128,6 +138,7 @@ class OfflineInterviewer:
         ack: str,
         avoid: frozenset[str] = frozenset(),
         only: frozenset[str] | None = None,
+        latest: Analysis | None = None,
     ) -> InterviewerReply:
         """A probe, paced by the clock: deeper while time remains, one last question near the
         end, the closing turn at time or when nothing is left worth asking."""
@@ -137,14 +148,17 @@ class OfflineInterviewer:
         last_asked = any(LAST_QUESTION_LEAD in text for text in asked)
         stage = pacing.phase(ctx.seconds_left, ctx.record.minutes, last_asked, probes_asked)
         if stage == "close":
-            return InterviewerReply(text=self._closing(ctx, "near", ack), kind="closing")
+            near = ctx.seconds_left <= pacing.wrap_up_seconds(ctx.record.minutes)
+            return InterviewerReply(
+                text=self._closing(ctx, "near" if near else "done", ack), kind="closing"
+            )
         probe = choose_probe(ctx.rubric, ctx.question, whole, asked, avoid, only)
         if probe is None and only is not None:
             probe = choose_probe(ctx.rubric, ctx.question, whole, asked, avoid)
         text = probe.text if probe else None
         criterion = probe.criterion if probe else None
         if probe is None:
-            depth = self._depth_probe(ctx, whole, asked)
+            depth = self._depth_probe(ctx, whole, asked, latest)
             if depth is None:
                 return InterviewerReply(text=self._closing(ctx, "done", ack), kind="closing")
             text, criterion = depth
@@ -153,27 +167,30 @@ class OfflineInterviewer:
         return InterviewerReply(text=f"{ack} {text}".strip(), kind="probe", criterion=criterion)
 
     def _depth_probe(
-        self, ctx: RoundContext, whole: Analysis, asked: list[str]
+        self, ctx: RoundContext, whole: Analysis, asked: list[str], latest: Analysis | None
     ) -> tuple[str, str] | None:
         """A follow-up chain on a point already made: its trade-off or limit, not the point."""
         if ctx.question is None:
             return None
-        done = sum(1 for text in asked if "Going deeper on" in text)
+        done = sum(1 for text in asked if DEPTH_LEAD in text)
         if done >= MAX_DEPTH_PROBES:
             return None
-        weight = {c.id: c.weight for c in ctx.rubric.criteria}
+        # Back to a point made earlier (the acknowledgement already names what was just
+        # said), the most recent first: a chain of follow-ups, not a jump around.
+        just_said = set(latest.covered) if latest else set()
         made = sorted(
             (kp for kp in ctx.question.key_points if kp.id in whole.covered),
-            key=lambda kp: (kp.depth != "advanced", -weight.get(kp.criterion, 0)),
+            key=lambda kp: (kp.id in just_said, -whole.covered[kp.id].start),
         )
         ask = _DEPTH_ASK.get(ctx.rubric.round, _DEPTH_DEFAULT)
         for point in made:
-            said = quote(whole.covered[point.id].text.strip().rstrip("."), 90)
-            if any(said in text for text in asked):
-                continue
             label = point_label(point)
-            topic = label[0].lower() + label[1:] if label else "something you said"
-            return f'Going deeper on {topic}: you said "{said}". {ask}', point.criterion
+            if label:  # named: "Going back to caching: ..."
+                topic = f"{DEPTH_LEAD} {label[0].lower() + label[1:]}"
+            else:  # unnamed: quote what they said
+                topic = f"{DEPTH_LEAD} what you said, {said(whole.covered[point.id].text)}"
+            if not any(topic in earlier for earlier in asked):
+                return f"{topic}: {ask}", point.criterion
         return None
 
     # -------------------------------------------------------------- reactions
@@ -195,7 +212,7 @@ class OfflineInterviewer:
         context = ctx.question.context if ctx.question else None
         given = any(t.kind == "clarify" and "Good question." in t.text for t in ctx.record.turns)
         if context and not given:
-            facts = re.sub(r"^\s*if asked[^:]*:\s*", "", context.strip(), flags=re.IGNORECASE)
+            facts = nudges.context_facts(context)
             return InterviewerReply(text=f"{ack} Good question. {facts}".strip(), kind="clarify")
         if explicit or short:
             return InterviewerReply(
@@ -215,8 +232,7 @@ class OfflineInterviewer:
                 continue
             found = analyze(turn.text, ctx.rubric, ctx.question, ctx.question_text)
             for mistake, sentence in found.mistakes:
-                said = quote(sentence.text, 160)
-                if any(said in text for text in challenges):
+                if any(quoted_mistake(sentence.text) in text for text in challenges):
                     challenged.add(mistake.text)
                 else:
                     pending.append((mistake.text, mistake.criterion, sentence.text))
@@ -225,16 +241,16 @@ class OfflineInterviewer:
                 return criterion, sentence
         return None
 
-    def _is_non_answer(self, latest: Analysis) -> bool:
+    def _is_non_answer(self, latest: Analysis, to_opening: bool = False) -> bool:
         """No answer at all; a terse answer that makes a point or uses the words of the
-        rubric is an answer, however short."""
-        if not latest.non_answer:
+        rubric is an answer, however short. "Restates the question" compares with the
+        opening question, so it only means something for an answer to that."""
+        flags = set(latest.flags)
+        if not to_opening:
+            flags.discard("restated_question")
+        if not flags & {"empty", "gibberish", "buzzword_list", "too_short", "restated_question"}:
             return False
-        if latest.flags and set(latest.flags) <= {
-            "too_short",
-            "injection_attempt",
-            "answer_truncated",
-        }:
+        if flags <= {"too_short", "restated_question", "injection_attempt", "answer_truncated"}:
             return not latest.covered and not any(latest.generic.values())
         return True
 
@@ -245,7 +261,7 @@ class OfflineInterviewer:
             return False
         previous = answers[-2].text
         found = analyze(previous, ctx.rubric, ctx.question, ctx.question_text)
-        return nudges.admits_not_knowing(previous) or self._is_non_answer(found)
+        return nudges.admits_not_knowing(previous) or self._is_non_answer(found, to_opening=True)
 
     def _pending_text(self, ctx: RoundContext, pending: Turn, probe: ProbeChoice | None) -> str:
         if probe is not None:
@@ -264,8 +280,9 @@ class OfflineInterviewer:
         nudged: bool,
     ) -> InterviewerReply:
         if nudged or pending.kind == "challenge":
-            avoid = frozenset({probe.point}) if probe and probe.point else frozenset()
-            return self._next_question(ctx, whole, asked, "No problem, let's move on.", avoid)
+            return self._next_question(
+                ctx, whole, asked, "No problem, let's move on.", _moving_on_from(probe)
+            )
         hint = nudges.hint(ctx.rubric.round, ctx.question, probe)
         again = self._pending_text(ctx, pending, probe)
         return InterviewerReply(
@@ -285,10 +302,11 @@ class OfflineInterviewer:
         nudged: bool,
     ) -> InterviewerReply:
         wrong = nudges.what_was_wrong(latest)
+        if pending.kind == "challenge":  # challenged once is enough
+            return self._next_question(ctx, whole, asked, "OK, let's leave that there.")
         if nudged:
-            avoid = frozenset({probe.point}) if probe and probe.point else frozenset()
             return self._next_question(
-                ctx, whole, asked, f"{wrong} Let's try another angle.", avoid
+                ctx, whole, asked, f"{wrong} Let's move on.", _moving_on_from(probe)
             )
         again = self._pending_text(ctx, pending, probe)
         return InterviewerReply(
@@ -324,6 +342,7 @@ class OfflineInterviewer:
     def _closing(self, ctx: RoundContext, why: str, ack: str = "") -> str:
         lead = {
             "time": "We're at time.",
+            "stop": "Let's stop here.",
             "near": "We're about at time.",
             "done": "That covers what I wanted to ask.",
         }[why]

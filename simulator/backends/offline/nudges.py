@@ -13,7 +13,7 @@ from simulator.models import Question
 _DONT_KNOW = re.compile(
     r"\b(i\s*(do\s*n[o']?t|dont|don't) know|not sure|no idea|no clue|i'?m not familiar|"
     r"(can'?t|cannot|don'?t) remember|never (heard|used|seen)|i'?d have to (guess|look it up)|"
-    r"pass\b|i'?m stuck|i have no)",
+    r"pass\b|i'?m stuck|i have no|(can'?t|cannot) think of)",
     re.IGNORECASE,
 )
 DONT_KNOW_MAX_WORDS = 25
@@ -51,20 +51,44 @@ def what_was_wrong(latest: Analysis) -> str:
     return "I need a bit more to go on."
 
 
+_CRITERION_HINTS = {
+    "actions": "start from the first thing you personally did, and go in order",
+    "result": "a rough number is fine: hours, days, people or money affected",
+    "reflection": "think about what you would tell a new colleague so they avoid it",
+    "relevance": "think about why, of all your stories, you picked this one",
+    "mechanism": "follow a single example through one training step",
+    "tradeoffs": "think about what it costs, and when you would not pay that",
+    "practice": "think of the last real training run or system you saw, and its settings",
+    "deep-dive": "pick the hardest part and say how it keeps working at ten times the load",
+    "reliability": "pick one component and say it dies: what happens next?",
+    "architecture": "start from one request and follow it through the system",
+    "complexity": "count how many times each element is touched",
+    "edge-cases": "think of the smallest and the strangest inputs",
+}
+_FROM_CONTEXT = frozenset({"estimation", "requirements", "situation", "framing"})
+
+
+def context_facts(context: str) -> str:
+    """The question's facts, as said aloud (without the bank's "If asked:")."""
+    facts = re.sub(r"^\s*if asked[^:]*:\s*", "", context.strip(), flags=re.IGNORECASE)
+    return " ".join(facts.split())
+
+
 def hint(round_kind: str, question: Question | None, pending: ProbeChoice | None) -> str:
     """A hint towards the pending question that does not give the answer away: the facts the
-    question allows (scale, constraints) when it asks for numbers or scope, the name of the
-    point it is after, else a way to start."""
-    context = (question.context or "").strip() if question else ""
-    facts = re.sub(r"^\s*if asked[^:]*:\s*", "", context, flags=re.IGNORECASE)
+    question allows (scale, constraints) when it asks for numbers or scope, else the name of
+    the point it is after and a way to start on that kind of question."""
+    context = question.context if question else None
     criterion = pending.criterion if pending else ""
-    if facts and criterion in ("estimation", "requirements", "situation", "framing"):
-        return f"Here's what you can assume: {facts} Work from there, roughly."
+    if context and criterion in _FROM_CONTEXT:
+        return f"Here's what you can assume: {context_facts(context)} Work from there, roughly."
     point = None
     if pending and pending.point and question:
         point = next((kp for kp in question.key_points if kp.id == pending.point), None)
     label = point_label(point) if point else None
-    way_in = _ROUND_HINTS.get(round_kind, "start from what you do know and reason out loud")
+    way_in = _CRITERION_HINTS.get(criterion) or _ROUND_HINTS.get(
+        round_kind, "start from what you do know and reason out loud"
+    )
     if label:
         return f"A hint: this is about {label[0].lower() + label[1:]}; {way_in}."
     return f"A hint: {way_in}."

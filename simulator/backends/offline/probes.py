@@ -116,13 +116,14 @@ def choose_probe(
     question: Question | None,
     seen: Analysis,
     asked: list[str],
-    avoid_points: frozenset[str] = frozenset(),
+    avoid: frozenset[str] = frozenset(),
     only: frozenset[str] | None = None,
 ) -> ProbeChoice | None:
     """The next follow-up: on the most important criterion not yet covered, never one already
     asked (`asked`: the interviewer's earlier turns), never about a point already made, and
-    never about a point in `avoid_points` (e.g. one the candidate said they don't know);
-    with `only`, among those criteria alone."""
+    never about a point or criterion in `avoid` (one the candidate could not answer: then the
+    question's own probes come first, as they stand on their own); with `only`, among those
+    criteria alone."""
 
     def was_asked(text: str) -> bool:  # asked turns may carry an acknowledgement first
         return any(text in turn for turn in asked)
@@ -135,7 +136,9 @@ def choose_probe(
             continue
         if only is not None and choice.criterion not in only:
             continue
-        if choice.point in avoid_points or already_made(choice, question, seen):
+        if choice.point in avoid or choice.criterion in avoid:
+            continue
+        if already_made(choice, question, seen):
             continue
         if after and after not in seen.covered:
             continue
@@ -143,6 +146,8 @@ def choose_probe(
         # A deeper follow-up on a point just made is what a good interviewer asks next;
         # the question's own probes come before the rubric's generic ones.
         bonus = 0.35 if after else (0.1 if own else 0.0)
+        if avoid and own:  # a fresh start: generic probes ("Why does that happen?") lean on
+            bonus += 0.6  # an answer the candidate did not give
         priority = (
             weight[choice.criterion] * (1 - coverage) + bonus - order[choice.criterion] * 0.001
         )
