@@ -39,8 +39,8 @@ def new_points(before: Analysis, latest: Analysis, question: Question | None) ->
 
 _POINT_MADE = (
     "Good: {said}.",
-    "Yes, {said}; that's the point I was after.",
-    "That's right: {said}.",
+    "OK, {said}; that helps.",
+    "Noted: {said}.",
     "Good, {said}.",
 )
 

@@ -30,13 +30,26 @@ MAX_DEPTH_PROBES = 3
 AFTER_CODE_CRITERIA = frozenset({"complexity", "edge-cases", "numerics", "code-quality"})
 
 _DEPTH_ASK = {
-    "research": "under what assumption does that hold, and what happens when it fails?",
-    "research-presentation": "what's the strongest objection to it, and your answer?",
-    "behavioral": "what would the other people involved say about it, and how do you know?",
-    "swe-coding": "how would it change if the input no longer fit in memory?",
-    "ai-coding": "how would it behave with float16 inputs or a million rows?",
+    "research": (
+        "under what assumption does that hold, and what happens when it fails?",
+        "how would you test that claim in an experiment?",
+    ),
+    "research-presentation": (
+        "what's the strongest objection to it, and your answer?",
+        "what experiment would convince a skeptic?",
+    ),
+    "behavioral": (
+        "what would the other people involved say about it, and how do you know?",
+        "what alternative did you reject there, and why?",
+        "what would you do differently next time?",
+    ),
+    "swe-coding": ("how would it change if the input no longer fit in memory?",),
+    "ai-coding": ("how would it behave with float16 inputs or a million rows?",),
 }
-_DEPTH_DEFAULT = "what's the main trade-off there, and when would you choose differently?"
+_DEPTH_DEFAULT = (
+    "what's the main trade-off there, and when would you choose differently?",
+    "what would you monitor to know it's working, and what would you do if it weren't?",
+)
 DEPTH_LEAD = "Going back to"
 
 
@@ -94,6 +107,10 @@ class OfflineInterviewer:
         ack = acknowledge(ctx.rubric, ctx.question, before, latest, tough, len(spoken))
         if last_turn is None or last_turn.kind == "code":
             ack = ""
+        if last_turn is not None and (
+            last_turn.text.strip().endswith("?") or nudges.admits_not_knowing(last_turn.text)
+        ):
+            ack = ""  # a question, or "I don't know", is not an answer to acknowledge
         if ctx.must_close:  # time (or the cap on answers) is up: close, saying what was heard
             why = "time" if ctx.seconds_left <= 0 else "stop"
             return InterviewerReply(text=self._closing(ctx, why, ack), kind="closing")
@@ -182,7 +199,8 @@ class OfflineInterviewer:
             (kp for kp in ctx.question.key_points if kp.id in whole.covered),
             key=lambda kp: (kp.id in just_said, -whole.covered[kp.id].start),
         )
-        ask = _DEPTH_ASK.get(ctx.rubric.round, _DEPTH_DEFAULT)
+        asks = _DEPTH_ASK.get(ctx.rubric.round, _DEPTH_DEFAULT)
+        ask = asks[done % len(asks)]
         for point in made:
             label = point_label(point)
             if label:  # named: "Going back to caching: ..."

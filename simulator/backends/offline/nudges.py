@@ -7,13 +7,13 @@ import re
 
 from simulator.analysis.evidence import Analysis
 from simulator.analysis.text import words
-from simulator.backends.offline.probes import ProbeChoice, point_label
+from simulator.backends.offline.probes import ProbeChoice
 from simulator.models import Question
 
 _DONT_KNOW = re.compile(
     r"\b(i\s*(do\s*n[o']?t|dont|don't) know|not sure|no idea|no clue|i'?m not familiar|"
     r"(can'?t|cannot|don'?t) remember|never (heard|used|seen)|i'?d have to (guess|look it up)|"
-    r"pass\b|i'?m stuck|i have no|(can'?t|cannot) think of)",
+    r"pass\b|i'?m stuck|i have no|(can'?t|cannot|not that i can) think of)",
     re.IGNORECASE,
 )
 DONT_KNOW_MAX_WORDS = 25
@@ -76,23 +76,17 @@ def context_facts(context: str) -> str:
 
 def hint(round_kind: str, question: Question | None, pending: ProbeChoice | None) -> str:
     """A hint towards the pending question that does not give the answer away: the facts the
-    question allows (scale, constraints) when it asks for numbers or scope, else the name of
-    the point it is after and a way to start on that kind of question."""
+    question allows (scale, constraints) when it asks for numbers or scope, else a way to
+    start on that kind of question."""
     context = question.context if question else None
     criterion = pending.criterion if pending else ""
     if context and criterion in _FROM_CONTEXT:
         return f"Here's what you can assume: {context_facts(context)} Work from there, roughly."
-    point = None
-    if pending and pending.point and question:
-        point = next((kp for kp in question.key_points if kp.id == pending.point), None)
-    label = point_label(point) if point else None
+    # Not the point's name: names like "Click analytics off the redirect path" are answers.
     way_in = _CRITERION_HINTS.get(criterion) or _ROUND_HINTS.get(
         round_kind, "start from what you do know and reason out loud"
     )
-    if label:
-        return f"A hint: this is about {label[0].lower() + label[1:]}; {way_in}."
     return f"A hint: {way_in}."
-
 
 def restate(pending_text: str) -> str:
     """The pending question again, short: its last sentence that asks something."""
