@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from simulator.analysis.text import content_stems, quote
+from simulator.backends.offline.probes import shared_words
 from simulator.models import Persona, Question
 
 _MINUTES = re.compile(r"\babout \d+ minutes\b", re.IGNORECASE)
@@ -107,19 +108,21 @@ def about_the_job(question: str) -> bool:
 
 
 def _question_answer(asked: str, question: Question | None) -> str | None:
-    """An answer drawn from the problem itself: the key point the question is about."""
+    """An answer drawn from the problem itself: the key point the question is about (its
+    name counts double: "the click analytics" is about "Click analytics off the ...")."""
     if question is None:
         return None
     stems = set(content_stems(asked))
     best: tuple[int, str] | None = None
     for point in question.key_points:
-        shared = len(stems & set(content_stems(point.text)))
+        label, _, detail = point.text.partition(" - ")
+        named = shared_words(stems, set(content_stems(label))) if detail else 0
+        shared = shared_words(stems, set(content_stems(point.text))) + named
         if shared >= 2 and (best is None or shared > best[0]):
-            best = (shared, point.text)
+            best = (shared, detail or point.text)
     if best is None:
         return None
-    detail = best[1].partition(" - ")[2] or best[1]
-    return f"On this problem, what we look for there: {quote(detail.rstrip('.'), 220)}."
+    return f"Since you ask, here is how we see it: {quote(best[1].strip().rstrip('.'), 220)}."
 
 
 def answer_closing(reply: str, question: Question | None, persona: Persona) -> str:

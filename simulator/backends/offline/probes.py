@@ -38,7 +38,7 @@ def point_label(point: KeyPoint) -> str | None:
 _QUESTION_WORDS = frozenset({"what", "how", "why", "when", "who", "which", "where"})
 
 
-def _shared(a: set[str], b: set[str]) -> int:
+def shared_words(a: set[str], b: set[str]) -> int:
     """Content words in common, a word matching its own inflections ("key"/"keys",
     "generat"/"gener"): the stems are cut short, so one being a prefix of the other counts."""
     return sum(
@@ -59,7 +59,7 @@ def probe_target(question: Question | None, criterion: str, text: str, after: st
     for point in question.key_points:
         if point.criterion != criterion or point.id == after:
             continue
-        shared = _shared(asked, set(content_stems(point.text)))
+        shared = shared_words(asked, set(content_stems(point.text)))
         if (shared >= 2 or (shared and len(asked) <= 3)) and (best is None or shared > best[0]):
             best = (shared, point)
     return best[1] if best else None
