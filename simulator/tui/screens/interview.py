@@ -193,6 +193,9 @@ class InterviewScreen(Screen[bool]):
             self._finish()
             return
         await self.chat.add_turn(message.turn)
+        if self.runner.finished:  # the interviewer answered the closing reply: round over
+            self._finish()
+            return
         if message.turn.kind == "closing":
             self.notify(
                 "The interviewer is wrapping up: ask your questions (or say thanks) and send; "
