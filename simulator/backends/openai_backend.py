@@ -37,6 +37,7 @@ from simulator.backends.llm.grading import (
     structured,
 )
 from simulator.backends.offline.interviewer import OfflineInterviewer, correctness_of
+from simulator.backends.offline.probes import choose_probe
 from simulator.engine.debrief import compose_debrief
 from simulator.models import DECISION_LABELS, Debrief, LoopPreset, RoundRecord, Scorecard, TurnKind
 
@@ -225,8 +226,8 @@ class OpenAIInterviewer:
                     generic_hits[cid] = generic_hits.get(cid, 0) + len(hits)
         points = ctx.question.key_points if ctx.question else []
         asked = {t.criterion for t in ctx.record.turns if t.role == "interviewer" and t.criterion}
-        lines, best = [], None
-        for order, criterion in enumerate(ctx.rubric.criteria):
+        lines = []
+        for criterion in ctx.rubric.criteria:
             own = [kp for kp in points if kp.criterion == criterion.id]
             made = [kp for kp in own if kp.id in covered]
             generic = generic_hits.get(criterion.id, 0)
@@ -242,10 +243,11 @@ class OpenAIInterviewer:
                 detail = f" (not yet: {', '.join(missing)})"
             probed = " (already probed)" if criterion.id in asked else ""
             lines.append(f"- {criterion.id}: {state}{detail}{probed}")
-            priority = criterion.weight * (1 - share) - (0.3 if probed else 0) - order * 0.001
-            if share < 1 and (best is None or priority > best[0]):
-                best = (priority, criterion.id)
-        return "Rubric coverage so far:\n" + "\n".join(lines), best[1] if best else None
+        # The criterion to probe: the same choice the offline interviewer makes (one place).
+        spoken = [t.text for t in ctx.record.turns if t.role == "interviewer"]
+        whole = self._analyse(ctx, ctx.graded_answers())
+        probe = choose_probe(ctx.rubric, ctx.question, whole, spoken)
+        return "Rubric coverage so far:\n" + "\n".join(lines), probe.criterion if probe else None
 
     def _observations(self, ctx: RoundContext, latest: str) -> str:
         if not latest.strip():
