@@ -120,6 +120,7 @@ def main() -> None:
         planned.extra = [catalog.question(i) for i in ids[1:]]
     loop_answers = parse_answers((HERE / "loop-answers.txt").read_text(), loop=True)
     asyncio.run(play(loop, loop_answers, quiet=True))
+    clock = AnswerPacedClock(6.5 * 60)
     practice = Session.practice(
         catalog,
         OfflineInterviewer(),
@@ -127,7 +128,9 @@ def main() -> None:
         "system-design",
         question_id="url-shortener",
         profile=profile,
+        clock=clock,
     )
+    clock.session = practice
     asyncio.run(play(practice, parse_answers((HERE / "round-answers.txt").read_text()), quiet=True))
     written = [
         store.path_for(s)

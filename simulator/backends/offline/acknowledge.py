@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from simulator.analysis.evidence import Analysis
 from simulator.analysis.text import quote
-from simulator.backends.offline.probes import point_label
+from simulator.backends.offline.probes import mid_sentence, point_label
 from simulator.models import Question, Rubric
 
 QUOTE_CHARS = 90
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 def said(text: str) -> str:
@@ -58,7 +54,7 @@ def acknowledge(
     made = new_points(before, latest, question)
     if made:
         labels = [point_label(kp) for kp in made]
-        named = [_lower_first(label) for label in labels if label]
+        named = [mid_sentence(label) for label in labels if label]
         first = latest.covered[made[0].id]
         if named:
             listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]

@@ -20,7 +20,13 @@ from simulator.backends.offline.acknowledge import acknowledge, said
 from simulator.backends.offline.challenge import challenge, quoted_mistake
 from simulator.backends.offline.closing import about_the_job, answer_closing, opening_line
 from simulator.backends.offline.grader import GRADER_NAME, grade_analysis
-from simulator.backends.offline.probes import ProbeChoice, choose_probe, point_label, probe_in
+from simulator.backends.offline.probes import (
+    ProbeChoice,
+    choose_probe,
+    mid_sentence,
+    point_label,
+    probe_in,
+)
 from simulator.engine.debrief import compose_debrief
 from simulator.models import Debrief, LoopPreset, RoundRecord, Scorecard, Turn
 
@@ -204,7 +210,7 @@ class OfflineInterviewer:
         for point in made:
             label = point_label(point)
             if label:  # named: "Going back to caching: ..."
-                topic = f"{DEPTH_LEAD} {label[0].lower() + label[1:]}"
+                topic = f"{DEPTH_LEAD} {mid_sentence(label)}"
             else:  # unnamed: quote what they said
                 topic = f"{DEPTH_LEAD} what you said, {said(whole.covered[point.id].text)}"
             if not any(topic in earlier for earlier in asked):

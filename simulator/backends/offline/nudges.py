@@ -88,6 +88,7 @@ def hint(round_kind: str, question: Question | None, pending: ProbeChoice | None
     )
     return f"A hint: {way_in}."
 
+
 def restate(pending_text: str) -> str:
     """The pending question again, short: its last sentence that asks something."""
     asks = [s for s in re.split(r"(?<=[.!?])\s+", pending_text.strip()) if s.endswith("?")]

@@ -8,6 +8,7 @@ never asks about a point the grader already credits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from simulator.analysis.evidence import Analysis
@@ -32,10 +33,49 @@ def point_label(point: KeyPoint) -> str | None:
     head = head.strip()
     if not sep or len(head.split()) > 6 or head.split()[0].lower() in _QUESTION_WORDS:
         return None
+    if not _NAME.fullmatch(head) or head.count("(") != head.count(")"):
+        return None  # "output size = floor((W" is a formula cut at its minus sign, not a name
+    names = head.lower().split()
+    if len(names) > 4 or head[0].islower():
+        return None
+    verb_led = names[0].endswith("ed") or (len(names) > 1 and names[1] in _VERB_OBJECT)
+    verb_led |= any(n.endswith(("es", "ed")) and n not in _PLURALS for n in names[1:])
+    if verb_led or names[0] in _NOT_A_NAME_START or _NOT_IN_A_NAME & set(names):
+        return None  # "Explains why truncation helps" is a claim, not the name of a topic
     return head
 
 
+_NAME = re.compile(r"[A-Za-z][A-Za-z' ,/()-]*")
+
+
+def mid_sentence(label: str) -> str:
+    """ "Traffic estimate" reads "traffic estimate" mid-sentence; "KV cache" stays."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 _QUESTION_WORDS = frozenset({"what", "how", "why", "when", "who", "which", "where"})
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NOT_A_NAME_START = _wordset(
+    "in on at for with by still put watch explains prevents shows justifies reproduces "
+    "states build uses names gives notes knows applies keeps returns treats describes "
+    "identifies proposes separates computes handles avoids checks measures asks takes owns "
+    "admits chose tells runs sets makes picks says recognises recognizes distinguishes "
+    "quantifies understands gathers answers reaches reads rolls ends"
+)
+_NOT_IN_A_NAME = _wordset(
+    "is are was were be cannot can can't will would should must does do doesn't helps"
+)
+_VERB_OBJECT = _wordset("the a an each both out up down")
+_PLURALS = _wordset("features messages caches indexes queues pipelines images batches nodes")
+"""A second word like these after the first ("Reads each traceback") makes a verb phrase."""
 
 
 def shared_words(a: set[str], b: set[str]) -> int:
@@ -70,7 +110,7 @@ def uncovered_label_probe(point: KeyPoint) -> str | None:
     label = point_label(point)
     if label is None:
         return None
-    return f"We haven't talked about {label[0].lower() + label[1:]} yet. How would you handle it?"
+    return f"We haven't talked about {mid_sentence(label)} yet. How would you handle it?"
 
 
 def criterion_covered(criterion: str, question: Question | None, seen: Analysis) -> float:
