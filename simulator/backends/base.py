@@ -52,6 +52,14 @@ class RoundContext:
     """Time or turns are up: the next turn is the closing one."""
 
     @property
+    def answering_closing_reply(self) -> bool:
+        """The candidate has replied to the closing turn: the next turn is the interviewer's
+        last word (a brief answer to their question, or thanks), then the round is over."""
+        turns = self.record.turns
+        closed = any(t.role == "interviewer" and t.kind == "closing" for t in turns)
+        return closed and bool(turns) and turns[-1].role == "candidate"
+
+    @property
     def question_text(self) -> str:
         return self.question.prompt if self.question else self.record.question_prompt
 

@@ -94,8 +94,7 @@ class OfflineInterviewer:
         turns = ctx.record.turns
         if not turns:
             return InterviewerReply(text=self._opening(ctx), kind="question")
-        closed = any(t.role == "interviewer" and t.kind == "closing" for t in turns)
-        if closed and turns[-1].role == "candidate":
+        if ctx.answering_closing_reply:
             reply = answer_closing(turns[-1].text, ctx.question, ctx.persona)
             return InterviewerReply(text=reply, kind="closing")
         last_turn = turns[-1] if turns[-1].role == "candidate" else None
