@@ -15,7 +15,7 @@ from simulator.analysis.evidence import Analysis, analyze
 from simulator.analysis.text import quote, words
 from simulator.backends.base import InterviewerReply, RoundContext, TokenSink
 from simulator.backends.offline.grader import GRADER_NAME, grade_analysis
-from simulator.engine.debrief import compose_debrief
+from simulator.debrief import compose_debrief
 from simulator.models import Debrief, LoopPreset, RoundRecord, Scorecard
 
 _ACKS = {
