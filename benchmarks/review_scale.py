@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.engine.debrief import compose_debrief
+from simulator.debrief import compose_debrief
 from simulator.models import (
     CriterionScore,
     RoundRecord,

@@ -372,69 +372,41 @@ def _play(session, answers: list[list[str]] | None, args: argparse.Namespace) ->
 
 
 def cmd_practice(args: argparse.Namespace) -> int:
-    from simulator.engine.session import Session
+    from simulator.engine import launch
 
     kind = _round_kind(args.round)
-    if args.minutes is not None and not 1 <= args.minutes <= 180:
-        raise UsageError("--minutes must be between 1 and 180")
     if args.talk and kind != "research-presentation":
         raise UsageError("--talk is for the research-presentation round")
     settings = _settings(args)
+    catalog = _catalog()
+    launch.check_question(catalog, kind, args.question)
+    launch.check_minutes(args.minutes)
     answers = _load_answers(args.answers)
     profile, persona = _profile_and_persona(args, settings)
-    catalog = _catalog()
-    try:
-        session = Session.practice(
-            catalog,
-            _interviewer(settings),
-            _store(settings),
-            kind,
-            question_id=args.question,
-            minutes=args.minutes,
-            profile=profile,
-            persona=persona,
-            max_answers=settings.max_answers,
-        )
-    except KeyError:
-        raise UsageError(
-            f"unknown question {args.question!r} for {kind} (see 'onsite questions {kind}')"
-        ) from None
-    except LookupError as err:
-        raise UsageError(str(err)) from None
+    session = launch.start_practice(
+        catalog,
+        _interviewer(settings),
+        _store(settings),
+        kind,
+        question_id=args.question,
+        minutes=args.minutes,
+        profile=profile,
+        persona=persona,
+        max_answers=settings.max_answers,
+    )
     return _play(session, answers, args)
 
 
-def _load_loop(preset: str):
-    from simulator.catalog import CatalogError, load_model
-    from simulator.models import LoopPreset
+def cmd_loop(args: argparse.Namespace) -> int:
+    from simulator.engine import launch
 
     catalog = _catalog()
-    if preset in catalog.loops:
-        return catalog.loops[preset]
-    path = Path(preset)
-    if path.suffix in (".yaml", ".yml"):
-        if not path.is_file():
-            raise UsageError(f"loop file not found: {preset}")
-        try:
-            loop = load_model(path, LoopPreset, id=path.stem)
-        except CatalogError as err:
-            raise UsageError(str(err)) from None
-        for r in loop.rounds:
-            if r.question and r.question not in catalog.questions:
-                raise UsageError(f"{preset}: unknown question {r.question!r}")
-        return loop
-    raise UsageError(f"unknown loop preset {preset!r}; choose one of: {', '.join(catalog.loops)}")
-
-
-def cmd_loop(args: argparse.Namespace) -> int:
-    from simulator.engine.session import Session
-
-    loop = _load_loop(args.preset)
+    loop = launch.load_loop(catalog, args.preset)
     settings = _settings(args)
     answers = _load_answers(args.answers, loop=True)
     profile, persona = _profile_and_persona(args, settings)
-    session = Session.for_loop(
-        _catalog(),
+    session = launch.start_loop(
+        catalog,
         _interviewer(settings),
         _store(settings),
         loop,
@@ -635,8 +607,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from simulator.headless import session_from_transcript
-
     settings = _settings(args)
     store = _store(settings)
     if args.session is None:
@@ -653,11 +623,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
             + "\n\nContinue one with: onsite resume SESSION_ID --answers FILE",
         )
         return 0
+    from simulator.engine import launch
+
     transcript = store.load(args.session)
-    if transcript.status == "complete":
-        raise UsageError(f"session {transcript.session_id} is already complete")
-    session = session_from_transcript(
-        transcript, _catalog(), _interviewer(settings), store, settings.max_answers
+    session = launch.resume(
+        _catalog(), _interviewer(settings), store, transcript, max_answers=settings.max_answers
     )
     answers = _load_answers(args.answers, loop=transcript.kind == "loop")
     return _play(session, answers, args)

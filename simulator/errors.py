@@ -8,9 +8,10 @@ def known_errors() -> tuple[type[Exception], ...]:
 
     from simulator.backends.base import BackendError
     from simulator.catalog import CatalogError
+    from simulator.engine.launch import LaunchError
     from simulator.store.transcripts import StoreError
 
-    return (CatalogError, StoreError, BackendError, ValidationError)
+    return (CatalogError, StoreError, LaunchError, BackendError, ValidationError)
 
 
 def one_line(err: Exception) -> str:

@@ -7,11 +7,10 @@ import sys
 from simulator.backends.base import Interviewer, RoundContext
 from simulator.catalog import Catalog
 from simulator.engine.coding import is_submission, submit_code
-from simulator.engine.session import PlannedRound, Session, _plan_round
-from simulator.models import LoopRound, Question, RoundRecord, Scorecard, Transcript
+from simulator.engine.session import Session
+from simulator.models import Question, RoundRecord, Scorecard, Transcript
 from simulator.render import Style, debrief_text, scorecard_text, wrap
 from simulator.store.export import safe_terminal_text
-from simulator.store.transcripts import TranscriptStore
 
 
 class Printer:
@@ -126,28 +125,3 @@ async def grade_one(
         catalog=catalog, rubric=catalog.rubric(round_kind), question=question, record=record
     )
     return await interviewer.grade(ctx)
-
-
-def session_from_transcript(
-    transcript: Transcript,
-    catalog: Catalog,
-    interviewer: Interviewer,
-    store: TranscriptStore,
-    max_answers: int | None = None,
-) -> Session:
-    """Rebuild a Session from a saved transcript, to continue where it stopped."""
-    loop = catalog.loops.get(transcript.loop_id) if transcript.loop_id else None
-    plan: list[PlannedRound] = []
-    specs = loop.rounds if loop else [LoopRound(round=r.round) for r in transcript.rounds]
-    seen = {r.question_id for r in transcript.rounds}
-    for index, spec in enumerate(specs):
-        record = transcript.rounds[index] if index < len(transcript.rounds) else None
-        if record is not None and record.question_id:
-            ids = record.question_ids or [record.question_id]
-            questions = [catalog.question(qid) for qid in ids]
-            plan.append(PlannedRound(spec, questions[0], questions[1:]))
-        else:
-            plan.append(_plan_round(catalog, spec, spec.area, seen, None))
-    return Session(
-        transcript, plan, catalog, interviewer, store, loop=loop, max_answers=max_answers
-    )

@@ -336,6 +336,8 @@ class Transcript(BaseModel):
     kind: Literal["practice", "loop"]
     loop_id: str | None = None
     loop_name: str | None = None
+    loop: LoopPreset | None = None
+    """The loop as it was run (a loop file may change or vanish before a resume)."""
     created_at: datetime = Field(default_factory=now_utc)
     updated_at: datetime = Field(default_factory=now_utc)
     status: Literal["in_progress", "complete"] = "in_progress"

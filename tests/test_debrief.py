@@ -1,4 +1,4 @@
-from simulator.engine.debrief import compose_debrief
+from simulator.debrief import compose_debrief
 from simulator.models import CriterionScore, RoundRecord, Scorecard, decision_for
 
 

@@ -501,7 +501,7 @@ def test_grading_rounds_concurrently_shares_nothing_per_call(env, catalog):
 
 
 def test_the_debrief_keeps_our_decision_and_uses_the_models_words(env, catalog):
-    from simulator.engine.debrief import compose_debrief
+    from simulator.debrief import compose_debrief
 
     ctx = make_ctx(catalog, [ANSWER])
     backend = make_backend()

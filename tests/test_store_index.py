@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from simulator.engine.debrief import compose_debrief
+from simulator.debrief import compose_debrief
 from simulator.models import (
     CriterionScore,
     RoundRecord,

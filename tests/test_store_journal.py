@@ -177,8 +177,8 @@ def test_a_large_session_rewrites_its_json_less_often(tmp_path, monkeypatch):
 def test_the_engine_resumes_a_round_with_its_clock(tmp_path, catalog):
     from simulator.backends.offline.interviewer import OfflineInterviewer
     from simulator.engine.clock import FakeClock
+    from simulator.engine.launch import resume
     from simulator.engine.session import Session
-    from simulator.headless import session_from_transcript
 
     store = TranscriptStore(tmp_path)
     clock = FakeClock()
@@ -198,10 +198,9 @@ def test_the_engine_resumes_a_round_with_its_clock(tmp_path, catalog):
     store.path_for(sid).unlink()  # only the journal survives the "crash"
 
     loaded = TranscriptStore(tmp_path).load(sid)
-    again = session_from_transcript(
-        loaded, catalog, OfflineInterviewer(), TranscriptStore(tmp_path)
+    again = resume(
+        catalog, OfflineInterviewer(), TranscriptStore(tmp_path), loaded, clock=FakeClock(1000)
     )
-    again.clock = FakeClock(1000)
     resumed = again.runner(again.next_index)
     assert resumed.elapsed == pytest.approx(300, abs=1)
     assert _said(loaded) == ["Shortening, redirects and custom aliases."]

@@ -38,7 +38,7 @@ from simulator.backends.llm.grading import (
 )
 from simulator.backends.offline.interviewer import OfflineInterviewer, correctness_of
 from simulator.backends.offline.probes import choose_probe
-from simulator.engine.debrief import compose_debrief
+from simulator.debrief import compose_debrief
 from simulator.models import DECISION_LABELS, Debrief, LoopPreset, RoundRecord, Scorecard, TurnKind
 
 log = logging.getLogger("onsite.llm")

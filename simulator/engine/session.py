@@ -149,6 +149,7 @@ class Session:
             kind="loop",
             loop_id=loop.id,
             loop_name=loop.name,
+            loop=loop,
             backend=interviewer.name,
             model=interviewer.model,
             profile=profile,

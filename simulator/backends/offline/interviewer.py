@@ -27,7 +27,7 @@ from simulator.backends.offline.probes import (
     point_label,
     probe_in,
 )
-from simulator.engine.debrief import compose_debrief
+from simulator.debrief import compose_debrief
 from simulator.models import Debrief, LoopPreset, RoundRecord, Scorecard, Turn
 
 LAST_QUESTION_LEAD = "We're nearly at time, so one last question:"

@@ -13,8 +13,7 @@ from textual.widgets import Button, Footer, Header, Input, OptionList, Select, S
 from textual.widgets.option_list import Option
 
 from simulator.backends.base import BackendError
-from simulator.catalog import CatalogError, load_model
-from simulator.engine.session import Session
+from simulator.engine import launch
 from simulator.models import CandidateProfile, LoopPreset
 
 RANDOM = "__random__"
@@ -152,18 +151,22 @@ class HomeScreen(Screen[None]):
         if interviewer is None:
             return
         app = self.app
-        session = Session.practice(
-            app.catalog,
-            interviewer,
-            app.store,
-            kind,
-            question_id=question_id,
-            minutes=minutes,
-            profile=self._profile(),
-            persona=app.settings.persona,
-            clock=app.clock,
-            max_answers=app.settings.max_answers,
-        )
+        try:
+            session = launch.start_practice(
+                app.catalog,
+                interviewer,
+                app.store,
+                kind,
+                question_id=question_id,
+                minutes=minutes,
+                profile=self._profile(),
+                persona=app.settings.persona,
+                clock=app.clock,
+                max_answers=app.settings.max_answers,
+            )
+        except launch.LaunchError as err:
+            self.notify(str(err), severity="error", timeout=10)
+            return
         app.play(session)
 
     def start_loop(self, loop: LoopPreset) -> None:
@@ -171,16 +174,20 @@ class HomeScreen(Screen[None]):
         if interviewer is None:
             return
         app = self.app
-        session = Session.for_loop(
-            app.catalog,
-            interviewer,
-            app.store,
-            loop,
-            profile=self._profile(),
-            persona=app.settings.persona,
-            clock=app.clock,
-            max_answers=app.settings.max_answers,
-        )
+        try:
+            session = launch.start_loop(
+                app.catalog,
+                interviewer,
+                app.store,
+                loop,
+                profile=self._profile(),
+                persona=app.settings.persona,
+                clock=app.clock,
+                max_answers=app.settings.max_answers,
+            )
+        except launch.LaunchError as err:
+            self.notify(str(err), severity="error", timeout=10)
+            return
         app.play(session)
 
     @on(Button.Pressed, "#start-practice")
@@ -191,9 +198,14 @@ class HomeScreen(Screen[None]):
             return
         question = self.query_one("#question", Select).value
         raw = self.query_one("#minutes", Input).value.strip()
-        minutes = int(raw) if raw.isdigit() else None
-        if minutes is not None and not 1 <= minutes <= 180:
-            self.notify("Minutes must be between 1 and 180.", severity="warning")
+        if raw and not raw.isdigit():
+            self.notify("Minutes must be a whole number.", severity="warning")
+            return
+        minutes = int(raw) if raw else None
+        try:
+            launch.check_minutes(minutes)
+        except launch.LaunchError as err:
+            self.notify(f"{str(err).capitalize()}.", severity="warning")
             return
         self.start_practice(kind, None if question == RANDOM else str(question), minutes)
 
@@ -202,8 +214,8 @@ class HomeScreen(Screen[None]):
         path = self.query_one("#loop-file", Input).value.strip()
         if path:
             try:
-                loop = load_model(Path(path).expanduser(), LoopPreset, id=Path(path).stem)
-            except CatalogError as err:
+                loop = launch.load_loop(self.app.catalog, path)
+            except launch.LaunchError as err:
                 self.notify(str(err), severity="error", timeout=10)
                 return
             self.start_loop(loop)
@@ -216,7 +228,6 @@ class HomeScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#resume")
     def _resume(self, event: OptionList.OptionSelected) -> None:
-        from simulator.headless import session_from_transcript
         from simulator.store.transcripts import StoreError
 
         interviewer = self._interviewer()
@@ -224,13 +235,17 @@ class HomeScreen(Screen[None]):
             return
         try:
             transcript = self.app.store.load(str(event.option.id))
-        except StoreError as err:
+            session = launch.resume(
+                self.app.catalog,
+                interviewer,
+                self.app.store,
+                transcript,
+                clock=self.app.clock,
+                max_answers=self.app.settings.max_answers,
+            )
+        except (StoreError, launch.LaunchError) as err:
             self.notify(str(err), severity="error")
             return
-        session = session_from_transcript(
-            transcript, self.app.catalog, interviewer, self.app.store, self.app.settings.max_answers
-        )
-        session.clock = self.app.clock
         self.app.play(session)
 
     @on(Button.Pressed, "#review")
