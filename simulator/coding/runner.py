@@ -54,6 +54,8 @@ SHOWN_OUTPUT = 4096
 """Bytes of the candidate's output kept in the report."""
 RESULT_CAP = 4 * 1024 * 1024
 """Bytes of result records read from the child at most."""
+AUDIT_HOOK = True
+"""The audit hook, the second layer; tests turn it off to show the OS boundary holds alone."""
 STARTUP_GRACE = 1.0
 """Seconds added to the wall limit for the interpreter and numpy to start."""
 
@@ -149,6 +151,7 @@ def _payload(code: str, spec: CodingSpec, jobs: list[dict], limits: Limits) -> b
         "entry": spec.entry,
         "setup": spec.setup,
         "jobs": jobs,
+        "audit": AUDIT_HOOK,
         "limits": {
             "memory_mb": limits.memory_mb,
             "cpu_seconds": cpu,
