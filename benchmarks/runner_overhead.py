@@ -4,11 +4,12 @@
 
 For every coding problem, times `run_tests(reference, spec, "tests")` (a `python -I` sandbox:
 interpreter start, numpy import, namespaces and uid drop, rlimits, audit hook, the calls,
-plain data back, judged in this process; expected values from a cached reference run)
-against executing
-the same setup, reference and test calls in this process (numpy already imported). The runner
-keeps one spare child started ahead of time, so the interpreter and numpy start-up happen
-while nobody waits; submissions here come back to back, the worst case for the spare.
+plain data back, judged in this process; expected values from a cached reference run) against
+executing the same setup, reference and test calls in this process (numpy already imported).
+The runner keeps one spare child started ahead of time, so the interpreter and numpy start-up
+happen while nobody waits; the first submission of a problem also runs the reference (in
+parallel, then cached: `--repeat 1` measures that case); submissions here come back to back,
+the worst case for the spare.
 ONSITE_RUNNER_SPARE=0 measures cold starts.
 
 Two figures per problem: wall-clock (what the candidate waits for on top of their code; the

@@ -2,13 +2,15 @@
 
     report = run_tests(code, question.coding, "examples")   # or "tests" (hidden) on submission
 
-The code runs in `python -I` in a fresh temporary directory with rlimits (address space,
-CPU, file size, open files), an audit hook that refuses network, processes, signals and
-writes outside that directory, and a wall-clock deadline after which the parent kills the
-whole process group. What it prints is read up to a cap; results come back as JSON lines
-over a separate pipe, so printing cannot forge them. Every failure mode (syntax error,
-infinite loop, huge allocation, deep recursion, exit(), a flood of output) is a verdict with
-one clear line, never a hang or an exception in the caller.
+The code runs in `python -I` as a uid of its own, in new mount, PID and network namespaces
+where the machine allows (see _child.py), with rlimits (address space, CPU, file size, open
+files, processes) and an audit hook as a second layer; a wall-clock deadline, and the end of
+every run, close the sandbox's lifeline so its keeper kills everything in it. The sandbox
+returns each call's value as plain data; pass or fail is decided here (judge.py), against
+expected values computed by a separate run of the reference (cached), so nothing the code
+prints, writes or patches can make a test pass. Every failure mode (syntax error, infinite
+loop, huge allocation, deep recursion, exit(), a flood of output) is a verdict with one clear
+line, never a hang or an exception in the caller.
 
 `run_tests` is a plain blocking function with no global state: from asyncio, call it in a
 thread (`await asyncio.to_thread(run_tests, ...)`).
