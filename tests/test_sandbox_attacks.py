@@ -308,11 +308,17 @@ def two_sum(nums, target):
                 pass
 {WRONG}"""
 
-PATCH_MAIN = f"""import __main__, sys
+PATCH_MAIN = f"""import __main__, builtins, sys
+class Yes(list):
+    def __eq__(self, other):
+        return True
+def always(*args, **kwargs):
+    return (True, "")
 for module in (__main__, sys.modules.get("simulator.coding.judge")):
     for name in ("_same", "same", "run_check", "_report"):
         if module is not None:
-            setattr(module, name, lambda *args, **kwargs: (True, ""))
+            setattr(module, name, always)
+sorted = builtins.sorted = lambda *args, **kwargs: Yes()
 def two_sum(nums, target):
 {WRONG}"""
 
@@ -330,13 +336,13 @@ FRAMES = f"""import ast, re, sys
 def two_sum(nums, target):
     frame = sys._getframe(1)
     while frame is not None:
-        for name, value in list(frame.f_locals.items()):
+        for name in ("want", "case", "job"):
+            value = frame.f_locals.get(name)
             if name == "want" and value is not None:
                 return value
-            for text in (value if isinstance(value, dict) else {{name: value}}).values():
-                found = re.search(r"result\\) == (\\[[^\\]]*\\])", str(text))
-                if found:
-                    return ast.literal_eval(found.group(1))
+            found = re.search(r"result\\) == (\\[[^\\]]*\\])", str(value))
+            if found:
+                return ast.literal_eval(found.group(1))
         frame = frame.f_back
 {WRONG}"""
 
@@ -398,6 +404,7 @@ def test_without_the_hook_the_uid_and_namespaces_still_hold(no_hook, two_sum, ou
     probe = f"""import os, signal, socket
 def two_sum(nums, target):
     seen = {{"uid": os.getuid(), "pids": sorted(p for p in os.listdir("/proc") if p.isdigit())}}
+    seen["caps"] = open("/proc/self/status").read().split("CapEff:")[1].split()[0]
     for name, attempt in (
         ("write", lambda: open("{outside}/x", "w").write("x")),
         ("unlink", lambda: os.unlink("{outside}/victim.txt")),
@@ -418,7 +425,7 @@ def two_sum(nums, target):
     finally:
         listener.close()
     seen = report.outcomes[0].got or ""
-    assert "'uid': 0" not in seen
+    assert "'uid': 0" not in seen and "'caps': '0000000000000000'" in seen, seen
     assert "'kill': 'PermissionError'" in seen, seen
     for name in ("write", "unlink", "net", "environ"):
         assert f"'{name}': 'ok'" not in seen, seen

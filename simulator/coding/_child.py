@@ -160,6 +160,10 @@ class _Isolation:
                 self.uid = 65534
                 os.setresgid(65534, 65534, 65534)
                 os.setresuid(65534, 65534, 65534)
+        else:  # in a user namespace we hold every capability there: give them all up
+            header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+            if self.libc.capset(header, (ctypes.c_uint32 * 6)()) != 0:
+                raise OSError(ctypes.get_errno(), "capset failed")
         self.libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         # After the uid change, which clears it: die when the init dies.
         self.libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
