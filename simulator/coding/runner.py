@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -171,6 +172,8 @@ class _Expected:
     values: dict[int, object]
     """case index -> the expected value (cases with a check have none)."""
     error: str | None = None
+    shown: dict[int, str] = field(default_factory=dict)
+    """case index -> repr of the expected value, made once."""
     """Why the problem's own tests could not be computed."""
 
 
@@ -248,7 +251,7 @@ def _compute_expected(spec: CodingSpec, cases: list[TestCase], limits: Limits) -
             values[index] = decode(record.get("value"))
         except Unsupported as err:
             return _Expected({}, f"test {index + 1}: the reference returned {err}")
-    return _Expected(values)
+    return _Expected(values, shown={index: show(value) for index, value in values.items()})
 
 
 # ---------------------------------------------------------------- the child process
@@ -684,7 +687,7 @@ def _judge(
             continue
         want_shown = None
         if not case.check and index in expected.values:
-            want_shown = show(expected.values[index])
+            want_shown = expected.shown.get(index) or show(expected.values[index])
         outcome = TestOutcome(index=index, call=case.call, passed=False, note=case.note)
         if "error" in record:
             outcome.error = _clip(str(record["error"]), 400)
@@ -704,7 +707,7 @@ def _judge(
             outcome.got = show(got)
             if case.check:
                 if namespace is None:
-                    namespace = trusted_namespace(spec.setup, spec.reference)
+                    namespace = _trusted_namespace(spec.setup, spec.reference)
                 args = tuple(_decode_or_none(a) for a in record.get("args") or ())
                 outcome.passed, why = run_check(case.check, namespace, got, args)
                 if not outcome.passed:
@@ -717,6 +720,12 @@ def _judge(
             outcome.note = "; ".join(notes) if notes else None
         outcomes.append(outcome)
     return outcomes
+
+
+@functools.lru_cache(maxsize=16)
+def _trusted_namespace(setup: str, reference: str) -> dict:
+    """Cached: a problem's setup can build large inputs. Each check gets its own copy."""
+    return trusted_namespace(setup, reference)
 
 
 def _decode_or_none(data: object) -> object:
