@@ -55,8 +55,8 @@ __all__ = ["Limits", "RunReport", "TestOutcome", "Verdict", "run_tests"]
 CHILD = Path(__file__).with_name("_child.py")
 SHOWN_OUTPUT = 4096
 """Bytes of the candidate's output kept in the report."""
-RESULT_CAP = 4 * 1024 * 1024
-"""Bytes of result records read from the child at most."""
+RESULT_CAP = 64 * 1024 * 1024
+"""Bytes of result records read from the child at most (whole return values travel now)."""
 AUDIT_HOOK = True
 """The audit hook, the second layer; tests turn it off to show the OS boundary holds alone."""
 STARTUP_GRACE = 1.0
