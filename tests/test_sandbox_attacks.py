@@ -451,3 +451,22 @@ def two_sum(nums, target):
     report = run_tests(bomb, two_sum, "examples")
     made = int(report.outcomes[0].got or 0)
     assert 0 < made < 64
+
+
+def test_without_the_hook_disk_use_is_bounded(no_hook, two_sum):
+    fill = """import os
+def two_sum(nums, target):
+    written = 0
+    for i in range(40):
+        try:
+            with open(f"/tmp/onsite-fill-{i}", "wb", buffering=0) as f:
+                for _ in range(8):
+                    written += f.write(b"x" * (1 << 20))
+        except OSError:
+            pass
+    return written
+"""
+    report = run_tests(fill, two_sum, "examples")
+    written = int(report.outcomes[0].got or 0)
+    assert 8 << 20 <= written <= 64 << 20
+    assert not Path("/tmp/onsite-fill-0").exists()

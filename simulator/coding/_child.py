@@ -29,7 +29,6 @@ import math
 import os
 import random
 import resource
-import secrets
 import select
 import signal
 import sys
@@ -65,7 +64,7 @@ class _Isolation:
         self.namespaces = False
         # A uid no other process has: the sandbox cannot signal or read anyone else's
         # processes, and RLIMIT_NPROC counts only its own.
-        self.uid = 2_000_000 + secrets.randbelow(1 << 24) if self.root else os.getuid()
+        self.uid = 2_000_000 + int.from_bytes(os.urandom(3)) if self.root else os.getuid()
 
     def enter_namespaces(self) -> None:
         flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET  # a network namespace: no interfaces
