@@ -2,11 +2,14 @@
 
     .venv/bin/python benchmarks/runner_overhead.py [--repeat 5] [--round ai-coding]
 
-For every coding problem, times `run_tests(reference, spec, "tests")` (a `python -I` child:
-interpreter start, numpy import, rlimits, audit hook, the tests, JSON back) against executing
-the same setup, reference and test calls in this process (numpy already imported). The runner
-keeps one spare child started ahead of time, so the interpreter and numpy start-up happen
-while nobody waits; submissions here come back to back, the worst case for the spare.
+For every coding problem, times `run_tests(reference, spec, "tests")` (a `python -I` sandbox:
+interpreter start, numpy import, namespaces and uid drop, rlimits, audit hook, the calls,
+plain data back, judged in this process; expected values from a cached reference run) against
+executing the same setup, reference and test calls in this process (numpy already imported).
+The runner keeps one spare child started ahead of time, so the interpreter and numpy start-up
+happen while nobody waits; the first submission of a problem also runs the reference (in
+parallel, then cached: `--repeat 1` measures that case); submissions here come back to back,
+the worst case for the spare.
 ONSITE_RUNNER_SPARE=0 measures cold starts.
 
 Two figures per problem: wall-clock (what the candidate waits for on top of their code; the
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy  # noqa: F401  - the in-process baseline starts with numpy loaded
 
 from simulator.catalog import load_catalog
-from simulator.coding import _child
+from simulator.coding import _child, judge
 from simulator.coding.runner import run_tests
 from simulator.models import CodingSpec
 
@@ -55,7 +58,7 @@ def in_process(spec: CodingSpec) -> float:
             want, _ = _child._call(case.call, reference)
         _child._seed()
         got, _ = _child._call(case.call, candidate)
-        assert _child._same(got, want, case.tol)[0], case.call
+        assert judge.same(got, want, case.tol)[0], case.call
     return time.perf_counter() - started
 
 
