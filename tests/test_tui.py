@@ -201,16 +201,26 @@ async def test_a_coding_round_runs_code_and_moves_to_the_second_problem(tmp_path
                 break
         code = next(t for t in screen.runner.record.turns if t.kind == "code")
         assert code.tests_passed == code.tests_total > 0
+        # The words go in the words box (focused after a submission); the code stays put.
+        assert screen.focused is screen.words_box
+        code_text = screen.box.text
         for words in (
             "One pass with a dict: O(n) time and space.",
             "With sorted input, two pointers and O(1) space.",
         ):
-            screen.box.text = words
-            await pilot.press("f7")  # send the editor's text as words
+            screen.words_box.insert(words)
+            await pilot.press("ctrl+j")
             await _settle(pilot)
+            if screen.runner.problem_index == 0:
+                assert screen.box.text == code_text
+        said = [t for t in screen.runner.record.turns if t.role == "candidate"]
+        assert [t.kind for t in said] == ["code", "answer", "answer"]
+        assert said[1].text == "One pass with a dict: O(n) time and space."
         assert screen.runner.problem_index == 1
         second = screen.runner.ctx.question
         assert screen.box.text == second.coding.starter
+        # Each turn shows once in the conversation.
+        assert len(screen.chat.query("TurnView")) == len(screen.runner.record.turns)
 
 
 async def test_review_lists_searches_and_opens_a_session(tmp_path, catalog):
