@@ -271,3 +271,190 @@ async def test_the_command_palette_starts_a_round(tmp_path, catalog):
         await pilot.press("enter")
         await _settle(pilot)
         assert isinstance(app.screen, CodingScreen)
+
+
+def _record_notes(app) -> list[str]:
+    """Every notification the app shows, kept (toasts expire on screen)."""
+    notes: list[str] = []
+    show = app.notify
+
+    def notify(message, *args, **kwargs):
+        notes.append(str(message))
+        return show(message, *args, **kwargs)
+
+    app.notify = notify
+    return notes
+
+
+async def _type(pilot, text: str) -> None:
+    for key in text:
+        await pilot.press({" ": "space", "/": "slash", ".": "full_stop"}.get(key, key))
+
+
+async def test_minutes_below_the_minimum_are_refused_with_a_message(tmp_path, catalog):
+    app = _app(tmp_path, catalog)
+    notes = _record_notes(app)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.click("#minutes")
+        await pilot.press("3")
+        await pilot.click("#start-practice")
+        await _settle(pilot)
+        assert isinstance(app.screen, HomeScreen)  # still running, no traceback
+        assert any("between 5 and 120" in note for note in notes), notes
+
+
+async def test_a_five_minute_round_does_not_warn_at_once_but_at_one_minute_left(
+    tmp_path, catalog
+):
+    clock = FakeClock()
+    app = _app(tmp_path, catalog, clock)
+    notes = _record_notes(app)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.click("#minutes")
+        await pilot.press("5")
+        await pilot.click("#start-practice")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen) and screen.runner.record.minutes == 5
+        screen._tick()
+        assert not [n for n in notes if "left" in n], notes
+        assert not screen.query_one("Countdown").has_class("-warning")
+        clock.advance(4 * 60 + 1)
+        screen._tick()
+        assert "1 minute left." in notes
+        assert screen.query_one("Countdown").has_class("-warning")
+
+
+async def test_a_loop_file_naming_an_unknown_question_is_an_error_not_a_crash(tmp_path, catalog):
+    loop_file = tmp_path / "my-loop.yaml"
+    loop_file.write_text(
+        "name: Mine\ndescription: one round\nrounds:\n"
+        "  - round: system-design\n    question: system-design/no-such-question\n",
+        encoding="utf-8",
+    )
+    app = _app(tmp_path, catalog)
+    notes = _record_notes(app)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.query_one("#loop-file").value = str(loop_file)
+        await pilot.click("#start-loop")
+        await _settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert any("unknown question 'system-design/no-such-question'" in n for n in notes), notes
+        assert not _transcripts(tmp_path)
+
+
+async def test_resuming_a_loop_from_the_break_plays_the_announced_question(tmp_path, catalog):
+    from simulator.headless import session_from_transcript
+    from simulator.tui.screens.coding import CodingScreen
+
+    loop = LoopPreset(
+        id="two",
+        name="Two rounds",
+        description="test loop",
+        rounds=[LoopRound(round="behavioral", minutes=10), LoopRound(round="research", minutes=10)],
+    )
+    clock = FakeClock()
+    app = _app(tmp_path, catalog, clock)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.start_loop(loop)
+        await _settle(pilot)
+        await _answer(pilot, "I led the migration of our training jobs to a new cluster.")
+        await pilot.press("f8", "y")
+        await _settle(pilot)
+        assert isinstance(app.screen, BreakScreen)
+        announced = app.screen.session.plan[1].question
+        shown = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        assert announced.title in shown
+    # The app stops during the break; the candidate resumes the session later.
+    [saved] = _transcripts(tmp_path)
+    assert [r["question_id"] for r in saved["rounds"]][1] == announced.id
+    transcript = app.store.load(saved["session_id"])
+    resumed = make_app(
+        Settings(transcripts_dir=tmp_path / "transcripts"),
+        catalog=catalog,
+        clock=FakeClock(),
+        session=session_from_transcript(transcript, catalog, app.new_interviewer(), app.store),
+    )
+    async with resumed.run_test(size=(110, 36)) as pilot:
+        await _settle(pilot)
+        screen = resumed.screen
+        assert isinstance(screen, InterviewScreen) and not isinstance(screen, CodingScreen)
+        assert screen.index == 1 and screen.runner.ctx.question.id == announced.id
+
+
+async def test_a_missing_editor_is_reported_and_the_text_kept(tmp_path, catalog, monkeypatch):
+    monkeypatch.setenv("EDITOR", "no-such-editor-xyz")
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = _app(tmp_path, catalog)
+    notes = _record_notes(app)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.start_practice("research", "research/dropout")
+        await _settle(pilot)
+        await _type(pilot, "half an answer")
+        await pilot.press("f2")
+        await _settle(pilot)
+        assert any("Editor not found: 'no-such-editor-xyz'" in n for n in notes), notes
+        assert app.screen.box.text == "half an answer"
+        await _type(pilot, " and more")  # the app still takes keys
+        assert app.screen.box.text == "half an answer and more"
+
+
+async def test_coding_f3_sends_only_the_words_and_leaves_the_code_and_cursor(tmp_path, catalog):
+    from simulator.tui.screens.coding import CodingScreen
+
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.start_practice("swe-coding", "swe-coding/two-sum")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        screen.box.focus()
+        screen.box.move_cursor((1, 4))
+        await _type(pilot, "seen = 1")
+        code, cursor = screen.box.text, screen.box.cursor_location
+        await pilot.press("f7")  # to the words box
+        assert screen.focused is screen.words_box
+        await _type(pilot, "Can the input hold duplicates?")
+        await pilot.press("f3")
+        await _settle(pilot)
+        asked = [t for t in screen.runner.record.turns if t.role == "candidate"]
+        assert [(t.kind, t.text) for t in asked] == [("clarify", "Can the input hold duplicates?")]
+        assert screen.box.text == code and screen.box.cursor_location == cursor
+        assert screen.words_box.text == ""
+        assert len(screen.chat.query("TurnView")) == len(screen.runner.record.turns)
+
+
+async def test_the_answer_to_a_closing_question_is_shown_before_the_scorecard(
+    tmp_path, catalog, monkeypatch
+):
+    """The engine answers a question asked at the closing turn, then finishes the round; the
+    screen shows that answer and leaves for the scorecard only when the candidate asks."""
+    from simulator.engine.round import RoundRunner
+
+    async def follow_up(self, on_token=None):
+        if self.closing_asked:  # the agreed contract: one last interviewer turn, then finished
+            turn = self._append("interviewer", "closing", "The team works on ranking next.")
+            self.end("probes")
+            return turn
+        return await self._reply(on_token)
+
+    monkeypatch.setattr(RoundRunner, "follow_up", follow_up)
+    clock = FakeClock()
+    app = _app(tmp_path, catalog, clock)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.start_practice("behavioral")
+        await _settle(pilot)
+        clock.advance(60 * 60)
+        await _answer(pilot, "We shipped two weeks later with half the incidents.")
+        screen = app.screen
+        assert screen.runner.closing_asked
+        await _answer(pilot, "What does the team work on next quarter?")
+        assert app.screen is screen and screen.runner.finished
+        shown = [str(v.text) for v in screen.chat.query("TurnView")]
+        assert shown[-1] == "The team works on ranking next."
+        await pilot.press("ctrl+j")
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(app.screen, ScorecardScreen):
+                break
+        assert isinstance(app.screen, ScorecardScreen)

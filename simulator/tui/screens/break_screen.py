@@ -39,6 +39,10 @@ class BreakScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Put the announced round on disk now: a session resumed from this break must play
+        # the question announced here, not draw a new one.
+        self.session.runner(self.session.next_index)
+        self.session.save()
         self._tick()
         self.set_interval(1.0, self._tick)
 

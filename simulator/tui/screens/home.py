@@ -15,9 +15,36 @@ from textual.widgets.option_list import Option
 from simulator.backends.base import BackendError
 from simulator.catalog import CatalogError, load_model
 from simulator.engine.session import Session
-from simulator.models import CandidateProfile, LoopPreset
+from simulator.models import CandidateProfile, LoopPreset, LoopRound
 
 RANDOM = "__random__"
+
+
+def _minutes_bounds() -> tuple[int, int]:
+    """The round lengths a LoopRound accepts (the one rule, read from the model)."""
+    low, high = 1, 180
+    for rule in LoopRound.model_fields["minutes"].metadata:
+        low = getattr(rule, "ge", None) or low
+        high = getattr(rule, "le", None) or high
+    return low, high
+
+
+MIN_MINUTES, MAX_MINUTES = _minutes_bounds()
+
+
+def unknown_question(catalog, loop: LoopPreset) -> str | None:
+    """Why a loop cannot be planned (a round names a question the bank lacks), else None."""
+    for number, spec in enumerate(loop.rounds, 1):
+        if not spec.question:
+            continue
+        full = spec.question if "/" in spec.question else f"{spec.round}/{spec.question}"
+        question = catalog.questions.get(full)
+        if question is None or question.round != spec.round:
+            return (
+                f"round {number} ({spec.round}) names an unknown question {spec.question!r}; "
+                f"see 'onsite questions {spec.round}'"
+            )
+    return None
 
 
 class HomeScreen(Screen[None]):
@@ -50,7 +77,7 @@ class HomeScreen(Screen[None]):
                     allow_blank=False,
                 )
                 yield Input(
-                    placeholder="Minutes (default: the question's)",
+                    placeholder=f"Minutes, {MIN_MINUTES}-{MAX_MINUTES} (default: the question's)",
                     id="minutes",
                     type="integer",
                     max_length=3,
@@ -152,35 +179,47 @@ class HomeScreen(Screen[None]):
         if interviewer is None:
             return
         app = self.app
-        session = Session.practice(
-            app.catalog,
-            interviewer,
-            app.store,
-            kind,
-            question_id=question_id,
-            minutes=minutes,
-            profile=self._profile(),
-            persona=app.settings.persona,
-            clock=app.clock,
-            max_answers=app.settings.max_answers,
-        )
+        try:
+            session = Session.practice(
+                app.catalog,
+                interviewer,
+                app.store,
+                kind,
+                question_id=question_id,
+                minutes=minutes,
+                profile=self._profile(),
+                persona=app.settings.persona,
+                clock=app.clock,
+                max_answers=app.settings.max_answers,
+            )
+        except (LookupError, ValueError) as err:  # KeyError, pydantic's ValidationError
+            self.notify(f"Cannot start the round: {_one_line(err)}", severity="error", timeout=10)
+            return
         app.play(session)
 
-    def start_loop(self, loop: LoopPreset) -> None:
+    def start_loop(self, loop: LoopPreset, source: str | None = None) -> None:
+        problem = unknown_question(self.app.catalog, loop)
+        if problem:
+            self.notify(f"{source or loop.name}: {problem}", severity="error", timeout=12)
+            return
         interviewer = self._interviewer()
         if interviewer is None:
             return
         app = self.app
-        session = Session.for_loop(
-            app.catalog,
-            interviewer,
-            app.store,
-            loop,
-            profile=self._profile(),
-            persona=app.settings.persona,
-            clock=app.clock,
-            max_answers=app.settings.max_answers,
-        )
+        try:
+            session = Session.for_loop(
+                app.catalog,
+                interviewer,
+                app.store,
+                loop,
+                profile=self._profile(),
+                persona=app.settings.persona,
+                clock=app.clock,
+                max_answers=app.settings.max_answers,
+            )
+        except (LookupError, ValueError) as err:
+            self.notify(f"Cannot start the loop: {_one_line(err)}", severity="error", timeout=12)
+            return
         app.play(session)
 
     @on(Button.Pressed, "#start-practice")
@@ -191,9 +230,14 @@ class HomeScreen(Screen[None]):
             return
         question = self.query_one("#question", Select).value
         raw = self.query_one("#minutes", Input).value.strip()
-        minutes = int(raw) if raw.isdigit() else None
-        if minutes is not None and not 1 <= minutes <= 180:
-            self.notify("Minutes must be between 1 and 180.", severity="warning")
+        minutes = int(raw) if raw.lstrip("-").isdigit() else None
+        if raw and minutes is None:
+            self.notify("Minutes must be a whole number.", severity="warning")
+            return
+        if minutes is not None and not MIN_MINUTES <= minutes <= MAX_MINUTES:
+            self.notify(
+                f"Minutes must be between {MIN_MINUTES} and {MAX_MINUTES}.", severity="warning"
+            )
             return
         self.start_practice(kind, None if question == RANDOM else str(question), minutes)
 
@@ -206,7 +250,7 @@ class HomeScreen(Screen[None]):
             except CatalogError as err:
                 self.notify(str(err), severity="error", timeout=10)
                 return
-            self.start_loop(loop)
+            self.start_loop(loop, source=path)
             return
         preset = self.query_one("#loop", Select).value
         if not isinstance(preset, str):
@@ -227,9 +271,17 @@ class HomeScreen(Screen[None]):
         except StoreError as err:
             self.notify(str(err), severity="error")
             return
-        session = session_from_transcript(
-            transcript, self.app.catalog, interviewer, self.app.store, self.app.settings.max_answers
-        )
+        try:
+            session = session_from_transcript(
+                transcript,
+                self.app.catalog,
+                interviewer,
+                self.app.store,
+                self.app.settings.max_answers,
+            )
+        except (LookupError, ValueError) as err:  # a question no longer in the bank
+            self.notify(f"Cannot resume: {_one_line(err)}", severity="error", timeout=10)
+            return
         session.clock = self.app.clock
         self.app.play(session)
 
@@ -250,3 +302,15 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_sessions()
         self.refresh_profile()
+
+
+def _one_line(err: Exception) -> str:
+    """An exception as one readable line (pydantic's first error, a KeyError's name)."""
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{field}: {first.get('msg', err)}" if field else str(first.get("msg", err))
+    if isinstance(err, KeyError):
+        return f"unknown question {err.args[0]!r}" if err.args else "unknown question"
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
