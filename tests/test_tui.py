@@ -303,9 +303,7 @@ async def test_minutes_below_the_minimum_are_refused_with_a_message(tmp_path, ca
         assert any("between 5 and 120" in note for note in notes), notes
 
 
-async def test_a_five_minute_round_does_not_warn_at_once_but_at_one_minute_left(
-    tmp_path, catalog
-):
+async def test_a_five_minute_round_does_not_warn_at_once_but_at_one_minute_left(tmp_path, catalog):
     clock = FakeClock()
     app = _app(tmp_path, catalog, clock)
     notes = _record_notes(app)
