@@ -456,3 +456,77 @@ async def test_the_answer_to_a_closing_question_is_shown_before_the_scorecard(
             if isinstance(app.screen, ScorecardScreen):
                 break
         assert isinstance(app.screen, ScorecardScreen)
+
+
+async def test_scorecards_show_asterisks_as_written(tmp_path, catalog):
+    """`lr*wd*p` in feedback, evidence and an answer is shown as typed, not as italics."""
+    import html
+
+    from simulator.headless import session_from_transcript
+    from simulator.models import Transcript
+    from simulator.tui.screens.session_view import SessionScreen
+
+    example = Path(__file__).resolve().parents[1] / "transcripts/example-round-url-shortener.json"
+    transcript = Transcript.model_validate_json(example.read_text(encoding="utf-8"))
+    record = transcript.rounds[0]
+    first = record.scorecard.criteria[0]
+    record.scorecard.criteria[0] = first.model_copy(
+        update={"feedback": "You tuned lr*wd*p together.", "evidence": ["we sweep lr*wd*p"]}
+    )
+    record.turns[1] = record.turns[1].model_copy(update={"text": "we sweep lr*wd*p and a_b_c"})
+    app = _app(tmp_path, catalog)
+
+    def screen_text() -> str:
+        return html.unescape(app.export_screenshot()).replace("\xa0", " ")
+
+    async with app.run_test(size=(200, 70)) as pilot:
+        app.push_screen(SessionScreen(transcript))
+        await _settle(pilot)
+        text = screen_text()
+        assert "You tuned lr*wd*p together." in text
+        assert "“we sweep lr*wd*p”" in text
+        assert "we sweep lr*wd*p and a_b_c" in text
+        session = session_from_transcript(transcript, catalog, app.new_interviewer(), app.store)
+        app.push_screen(ScorecardScreen(session))
+        for _ in range(50):
+            await pilot.pause()
+            if "lr*wd*p" in screen_text():
+                break
+        assert "You tuned lr*wd*p together." in screen_text()
+
+
+async def test_review_fits_80x24_and_120_columns_and_names_every_kind(tmp_path, catalog):
+    import html
+    import shutil
+
+    from simulator.tui.screens.review import ReviewScreen
+
+    examples = Path(__file__).resolve().parents[1] / "transcripts"
+    (tmp_path / "transcripts").mkdir()
+    for name in ("example-loop-meta-research-engineer.json", "example-round-url-shortener.json"):
+        shutil.copy(examples / name, tmp_path / "transcripts" / name)
+    saved = _transcripts(tmp_path)
+    scores = [f"{t['rounds'][0]['scorecard']['overall']:.2f}" for t in saved if t["kind"] != "loop"]
+
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await _settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        table = app.screen.query_one("DataTable")
+        assert table.row_count == 2
+        assert table.size.height >= 1 + table.row_count  # the header and every row are visible
+
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await _settle(pilot)
+        text = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        assert "Decision" in text and "Score" in text
+        assert all(score in text for score in scores)
+        table = app.screen.query_one("DataTable")
+        used = sum(column.get_render_width(table) for column in table.columns.values())
+        assert used <= table.size.width  # no column is cut off
+        legend = str(app.screen.query_one("#plot-legend").render())
+        kinds = {r["round"] for t in saved for r in t["rounds"] if r.get("scorecard")}
+        assert kinds and all(f"{kind} (" in legend for kind in kinds), legend
