@@ -55,8 +55,9 @@ class Terminal:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    def start(self, *app_args: str) -> None:
+    def start(self, *app_args: str, **extra_env: str) -> None:
         env = {
+            **extra_env,
             "PYTHONPATH": str(ROOT),
             "ONSITE_BACKEND": "offline",
             "ONSITE_CONFIG": str(self.tmp / "config.toml"),
@@ -68,7 +69,18 @@ class Terminal:
         assignments = [f"{k}={shlex.quote(v)}" for k, v in env.items()]
         app = [shlex.quote(sys.executable), "-m", "simulator", *map(shlex.quote, app_args)]
         command = " ".join(["env", *assignments, *app])
-        self.tmux("new-session", "-d", "-s", "app", "-x", "120", "-y", "40", command)
+        # `; echo exited` shows on the pane when the app has stopped
+        self.tmux(
+            "new-session",
+            "-d",
+            "-s",
+            "app",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            f"{command}; echo APP-EXITED $?; sleep 60",
+        )
 
     def send(self, *commands: list[str]) -> None:
         """Several send-keys in one tmux call (";" between them): one burst for the app."""
@@ -155,3 +167,15 @@ def test_bursts_sent_with_ctrl_j_and_f3_arrive_whole(terminal):
         if got != want
     ]
     assert terminal.screen_shows("Type your answer")  # the box is empty: nothing left behind
+
+
+def test_a_missing_editor_leaves_a_working_screen(terminal):
+    """F2 with EDITOR naming no installed program: an error on screen, typing and ctrl+q work."""
+    terminal.start("practice", "research", "--question", "research/dropout", EDITOR="nano-xyz")
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    terminal.send(["-l", "half an answer"], ["F2"])
+    assert terminal.screen_shows("Editor not found")
+    terminal.send(["-l", " and the rest"])
+    assert terminal.screen_shows("half an answer and the rest")
+    terminal.send(["C-q"])
+    assert terminal.screen_shows("APP-EXITED 0")
