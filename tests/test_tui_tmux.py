@@ -179,3 +179,14 @@ def test_a_missing_editor_leaves_a_working_screen(terminal):
     assert terminal.screen_shows("half an answer and the rest")
     terminal.send(["C-q"])
     assert terminal.screen_shows("APP-EXITED 0")
+
+
+def test_coding_f7_then_a_burst_goes_to_the_words_box(terminal):
+    """F7 switches to the words box at once: the keys right behind it land there."""
+    terminal.start("practice", "swe-coding", "--question", "swe-coding/two-sum")
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    question = "Can the input hold the same number twice?"
+    terminal.send(["F7"], ["-l", question], ["F3"])
+    turns = terminal.wait_for(_reply_after(1), "the answer to the question")
+    said = [(t["kind"], t["text"]) for t in turns if t["role"] == "candidate"]
+    assert said == [("clarify", question)]

@@ -46,6 +46,10 @@ class CodingScreen(InterviewScreen):
         Binding("f7", "switch_box", "Code ⇄ words", id="switch-box", priority=True),
     ]
     answer_kind = "code"
+    hint = (
+        "ctrl+j/F5 sends the box you are in: code to the hidden tests, words to the interviewer"
+        " · F6 examples · F7 code ⇄ words · F3 asks"
+    )
 
     def compose_body(self) -> ComposeResult:
         question = self.runner.ctx.question
@@ -97,7 +101,9 @@ class CodingScreen(InterviewScreen):
             self.words_box.focus()
 
     def action_switch_box(self) -> None:
-        (self.box if self.focused is self.words_box else self.words_box).focus()
+        # set_focus at once (not focus(), which waits behind the queued keys): the keys
+        # typed after F7 must land in the other box.
+        self.set_focus(self.box if self.focused is self.words_box else self.words_box)
 
     def action_run_examples(self) -> None:
         self.box.after_pending_keys(lambda: self._run_examples(self.box.text))

@@ -49,6 +49,7 @@ class InterviewScreen(Screen[bool]):
         Binding("ctrl+r", "retry", "Retry", id="retry"),
     ]
     answer_kind: Literal["answer", "code"] = "answer"
+    hint = f"{SEND_HINT} · F8 ends the round"
 
     class Token(Message):
         def __init__(self, chunk: str) -> None:
@@ -94,7 +95,7 @@ class InterviewScreen(Screen[bool]):
             )
             yield Countdown(id="countdown")
         yield from self.compose_body()
-        yield Static(f"{SEND_HINT} · F8 ends the round", id="hint")
+        yield Static(self.hint, id="hint")
         yield Footer()
 
     def compose_body(self) -> ComposeResult:
