@@ -24,6 +24,8 @@ SERIES_COLORS = [  # (plotext, Rich) names of the same colour, one per round kin
     ("orange", "dark_orange"),
     ("white", "white"),
 ]
+PLOT_MIN_HEIGHT = 30
+"""Terminal rows from which the progress plot is drawn."""
 FIXED_WIDTH = 16 + 14 + 5 + 6 * 2 + 2
 """Date, decision and score columns, cell padding and the scrollbar: what is left is shared
 by the round and question columns, so the decision and score are never cut off."""
@@ -68,7 +70,7 @@ class ReviewScreen(Screen[None]):
         self._plot()
         table.focus()
 
-    def _fill(self, needle: str, only: set[str] | None = None) -> None:
+    def _fill(self, needle: str, only: set[str] | None = None, quiet: bool = False) -> None:
         table = self.query_one(DataTable)
         table.clear()
         needle = needle.lower().strip()
@@ -92,14 +94,23 @@ class ReviewScreen(Screen[None]):
                 continue
             shown = (*row[:3], clip(rounds, round_width), clip(s.title, question_width))
             table.add_row(*shown, key=s.session_id)
-        if not table.row_count:
+        if not table.row_count and not quiet:
             self.notify(
                 "No sessions match." if needle else "No sessions yet: practise a round first."
             )
 
     def on_resize(self) -> None:
         if hasattr(self, "summaries"):  # columns share the new width
-            self._fill(self._needle, self._only)
+            self._fill(self._needle, self._only, quiet=True)
+        self._fit_plot()
+
+    def _fit_plot(self) -> None:
+        """Below PLOT_MIN_HEIGHT rows the plot would be unreadable and squeeze the table:
+        the legend line (sessions and last score per kind) stands in for it."""
+        compact = self.app.size.height < PLOT_MIN_HEIGHT
+        self.query_one("#plot-pane").set_class(compact, "-compact")
+        for plot in self.query("#progress"):
+            plot.display = not compact
 
     def _plot(self) -> None:
         progress = self.app.store.stats()
@@ -114,7 +125,7 @@ class ReviewScreen(Screen[None]):
         legend = []
         for (kind, values), (_, rich_color) in zip(series.items(), SERIES_COLORS, strict=False):
             sessions = f"{len(values)} session{'s' if len(values) != 1 else ''}"
-            legend.append(f"[{rich_color}]●[/] {kind} ({sessions}, last {values[-1]:.2f})")
+            legend.append(f"[{rich_color}]●[/]\u00a0{kind} ({sessions}, last {values[-1]:.2f})")
         self.query_one("#plot-legend", Static).update("   ".join(legend))
         try:
             from textual_plotext import PlotextPlot
@@ -136,6 +147,7 @@ class ReviewScreen(Screen[None]):
         plt.xlim(0.5, longest + 0.5)  # a lone point is not drawn on the frame
         plt.ylim(1, 4)
         plt.xlabel("session")
+        self._fit_plot()
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:
