@@ -493,6 +493,9 @@ async def test_scorecards_show_asterisks_as_written(tmp_path, catalog):
             if "lr*wd*p" in screen_text():
                 break
         assert "You tuned lr*wd*p together." in screen_text()
+    from simulator.store.export import to_markdown
+
+    assert "we sweep lr\\*wd\\*p" in to_markdown(transcript)  # the export renders it as written
 
 
 async def test_review_fits_80x24_and_120_columns_and_names_every_kind(tmp_path, catalog):

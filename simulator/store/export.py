@@ -44,18 +44,18 @@ def md_text(text: str) -> str:
     return html.escape(safe_terminal_text(text), quote=False)
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~|#!])")
+_EMPHASIS = re.compile(r"([\\`*_~])")
 
 
 def md_literal(text: str) -> str:
     """Text shown exactly as written: `md_text`, plus a backslash before each character
-    Markdown would take as emphasis, code, a link, a table cell or a heading, so that
-    `lr*wd*p` stays `lr*wd*p` (quotes that claim to be verbatim must be)."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", md_text(text))
+    Markdown would take as emphasis or code, so that `lr*wd*p` stays `lr*wd*p` (quotes
+    that claim to be verbatim must be)."""
+    return _EMPHASIS.sub(r"\\\1", md_text(text))
 
 
 def _cell(text: str) -> str:
-    return md_literal(text).replace("\n", " ")
+    return md_literal(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _fence(text: str) -> str:
