@@ -190,3 +190,20 @@ def test_coding_f7_then_a_burst_goes_to_the_words_box(terminal):
     turns = terminal.wait_for(_reply_after(1), "the answer to the question")
     said = [(t["kind"], t["text"]) for t in turns if t["role"] == "candidate"]
     assert said == [("clarify", question)]
+
+
+def test_a_bracketed_paste_then_ctrl_j_sends_every_line(terminal, tmp_path):
+    """A paste (as terminals send it, bracketed) followed at once by ctrl+j goes out whole."""
+    terminal.start("practice", "research", "--question", "research/dropout")
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    answer = "\n".join(burst_text(i, 120) for i in range(6))
+    clip = tmp_path / "clip.txt"
+    clip.write_text(answer, encoding="utf-8")
+    terminal.tmux("load-buffer", str(clip))
+    terminal.tmux(
+        "paste-buffer", "-p", "-t", "app", ";", "send-keys", "-t", "app", "-l", " (end)", ";",
+        "send-keys", "-t", "app", "C-j",
+    )  # fmt: skip
+    turns = terminal.wait_for(_reply_after(1), "the reply to the pasted answer")
+    said = [t["text"] for t in turns if t["role"] == "candidate"]
+    assert said == [answer + " (end)"]
