@@ -207,3 +207,15 @@ def test_a_bracketed_paste_then_ctrl_j_sends_every_line(terminal, tmp_path):
     turns = terminal.wait_for(_reply_after(1), "the reply to the pasted answer")
     said = [t["text"] for t in turns if t["role"] == "candidate"]
     assert said == [answer + " (end)"]
+
+
+def test_home_keys_in_one_burst_reach_the_fields_they_were_typed_for(terminal):
+    """Tab, tab, 3, tab, enter at once: the 3 lands in Minutes and is refused (5-120)."""
+    terminal.start()
+    assert terminal.screen_shows("Start the round", timeout=30)
+    terminal.send(["Tab", "Tab", "3", "Tab", "Enter"])
+    assert terminal.screen_shows("Minutes must be between 5 and 120")
+    terminal.send(["BSpace", "BTab", "BSpace", "7", "Tab", "Enter"])  # fix it: 7 minutes
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    [saved] = terminal.transcripts.glob("*.json")
+    assert json.loads(saved.read_text(encoding="utf-8"))["rounds"][0]["minutes"] == 7
