@@ -537,3 +537,26 @@ async def test_review_fits_80x24_and_120_columns_and_names_every_kind(tmp_path, 
         legend = str(app.screen.query_one("#plot-legend").render())
         kinds = {r["round"] for t in saved for r in t["rounds"] if r.get("scorecard")}
         assert kinds and all(f"{kind} (" in legend for kind in kinds), legend
+
+
+async def test_coding_problem_and_editor_wrap_long_lines(tmp_path, catalog):
+    """A long signature in the problem or the editor wraps: nothing is cut at the pane's edge."""
+    from textual.widgets.markdown import MarkdownFence
+
+    from simulator.tui.screens.coding import CodingScreen
+
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.start_practice("ai-coding", "ai-coding/top-k-top-p-sampling")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        for _ in range(20):
+            await pilot.pause()
+        fences = list(screen.query_one("#problem").query(MarkdownFence))
+        assert fences
+        for fence in fences:
+            assert fence.virtual_size.width <= fence.size.width, fence.code[:60]
+        screen.box.text = "def f(" + ", ".join(f"argument_{i}: int = {i}" for i in range(12)) + "):"
+        await pilot.pause()
+        assert screen.box.virtual_size.width <= screen.box.size.width
