@@ -7,12 +7,12 @@ and a send key right behind them must read the answer box only after every one w
 from __future__ import annotations
 
 import json
-import os
 import random
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,13 +44,15 @@ class Terminal:
     """One tmux server of our own (its own socket), running the app in a 120x40 window."""
 
     def __init__(self, tmp: Path) -> None:
-        self.socket = f"onsite-test-{os.getpid()}-{time.monotonic_ns()}"
+        # A socket in a folder of our own (short: socket paths are limited to ~100 bytes)
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="onsite-tmux-"))
+        self.socket = str(self.socket_dir / "s")
         self.transcripts = tmp / "transcripts"
         self.tmp = tmp
 
     def tmux(self, *args: str) -> str:
         done = subprocess.run(
-            [TMUX, "-L", self.socket, *args], capture_output=True, text=True, timeout=20
+            [TMUX, "-S", self.socket, *args], capture_output=True, text=True, timeout=20
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
@@ -119,7 +121,8 @@ class Terminal:
         raise AssertionError(f"timed out waiting for {what}; screen:\n{self.screen()}")
 
     def stop(self) -> None:
-        subprocess.run([TMUX, "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
+        subprocess.run([TMUX, "-S", self.socket, "kill-server"], capture_output=True, timeout=20)
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
 @pytest.fixture
