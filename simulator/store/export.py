@@ -44,8 +44,18 @@ def md_text(text: str) -> str:
     return html.escape(safe_terminal_text(text), quote=False)
 
 
+_EMPHASIS = re.compile(r"([\\`*_~])")
+
+
+def md_literal(text: str) -> str:
+    """Text shown exactly as written: `md_text`, plus a backslash before each character
+    Markdown would take as emphasis or code, so that `lr*wd*p` stays `lr*wd*p` (quotes
+    that claim to be verbatim must be)."""
+    return _EMPHASIS.sub(r"\\\1", md_text(text))
+
+
 def _cell(text: str) -> str:
-    return md_text(text).replace("|", "\\|").replace("\n", " ")
+    return md_literal(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _fence(text: str) -> str:
@@ -55,7 +65,7 @@ def _fence(text: str) -> str:
 
 
 def _quote_block(text: str) -> str:
-    text = md_text(text)
+    text = md_literal(text)
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
 
 

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from simulator.catalog import Catalog, default_catalog
 from simulator.config import Settings, remember
@@ -38,6 +39,17 @@ class OnsiteApp(App[None]):
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="theme", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        # Priority, so focus moves as the app reads the key: keys typed right after tab land
+        # in the next field (a plain binding runs only after they were handed to this one).
+        Binding("tab", "focus_next_now", "Next field", id="focus-next", show=False, priority=True),
+        Binding(
+            "shift+tab",
+            "focus_previous_now",
+            "Previous field",
+            id="focus-previous",
+            show=False,
+            priority=True,
+        ),
     ]
 
     def __init__(
@@ -114,6 +126,20 @@ class OnsiteApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def _move_focus_now(self, step: int) -> None:
+        if isinstance(self.screen, ModalScreen):
+            raise SkipAction()  # dialogs and the palette keep Textual's own tab handling
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+    def action_focus_next_now(self) -> None:
+        self._move_focus_now(1)
+
+    def action_focus_previous_now(self) -> None:
+        self._move_focus_now(-1)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from simulator.engine.session import Session
+from simulator.store.transcripts import StoreError
 
 BREAK_SECONDS = 5 * 60
 
@@ -39,6 +40,13 @@ class BreakScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Put the announced round on disk now: a session resumed from this break must play
+        # the question announced here, not draw a new one.
+        self.session.runner(self.session.next_index)
+        try:
+            self.session.save()
+        except StoreError as err:
+            self.notify(str(err), severity="error", timeout=12)
         self._tick()
         self.set_interval(1.0, self._tick)
 

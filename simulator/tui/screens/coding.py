@@ -10,6 +10,7 @@ from textual.widgets import Markdown
 
 from simulator.coding.runner import RunReport
 from simulator.engine.coding import run_examples, submit_code
+from simulator.models import Turn
 from simulator.store.transcripts import StoreError
 from simulator.tui.screens.interview import InterviewScreen
 from simulator.tui.widgets.answer_box import AnswerBox
@@ -36,12 +37,19 @@ def report_markdown(report: RunReport, title: str) -> str:
 
 
 class CodingScreen(InterviewScreen):
+    """The code editor submits to the tests; the words box beside it talks to the interviewer
+    (clarifying questions, answers to follow-ups), so words never go out mixed with code."""
+
     BINDINGS = [
         *InterviewScreen.BINDINGS,
         Binding("f6", "run_examples", "Run examples", id="run-examples", priority=True),
-        Binding("f7", "explain", "Send as words", id="explain", priority=True),
+        Binding("f7", "switch_box", "Code ⇄ words", id="switch-box", priority=True),
     ]
     answer_kind = "code"
+    hint = (
+        "ctrl+j/F5 sends the box you are in: code to the hidden tests, words to the interviewer"
+        " · F6 examples · F7 code ⇄ words · F3 asks"
+    )
 
     def compose_body(self) -> ComposeResult:
         question = self.runner.ctx.question
@@ -50,39 +58,55 @@ class CodingScreen(InterviewScreen):
             with Vertical(id="problem-pane"):
                 yield VerticalScroll(Markdown(question.prompt if question else ""), id="problem")
                 yield ChatLog(id="chat")
+                yield AnswerBox(
+                    id="words",
+                    placeholder="Words for the interviewer: a question (F3) or an answer (ctrl+j)",
+                )
             with Vertical(id="code-pane"):
                 yield AnswerBox(starter, language="python", id="answer")
                 yield VerticalScroll(
                     Markdown(
-                        "F6 runs the visible examples; ctrl+j / F5 submits "
-                        "(hidden tests); F7 sends the editor as words (to "
-                        "answer a follow-up).",
+                        "F6 runs the visible examples; ctrl+j / F5 in the editor submits to the "
+                        "hidden tests. Questions and answers in words go in the box under the "
+                        "conversation (F7 switches boxes).",
                         id="results-md",
                     ),
                     id="test-results",
                 )
 
-    async def on_mount(self) -> None:
-        await super().on_mount()
-        last_code = next((t for t in reversed(self.runner.record.turns) if t.kind == "code"), None)
-        if last_code is not None and not self.app.drafts.load(
-            self.session.transcript.session_id, self.index
-        ):
-            self.box.text = last_code.text
+    @property
+    def words_box(self) -> AnswerBox:
+        return self.query_one("#words", AnswerBox)
 
-    async def on_interview_screen_reply_done(self, message: InterviewScreen.ReplyDone) -> None:
-        await super().on_interview_screen_reply_done(message)
-        turn = message.turn
+    def draft_boxes(self) -> dict[str, AnswerBox]:
+        return {"": self.box, "words": self.words_box}
+
+    def restore_draft(self) -> None:
+        """The editor holds the code being written, else the last code submitted."""
+        last_code = next((t for t in reversed(self.runner.record.turns) if t.kind == "code"), None)
+        if last_code is not None:
+            self.box.text = last_code.text
+        super().restore_draft()
+
+    async def after_reply(self, turn: Turn) -> None:
+        await super().after_reply(turn)
         question = self.runner.ctx.question
-        if turn is not None and turn.kind == "question" and self.runner.problem_index > 0:
+        if turn.kind == "question" and self.runner.problem_index > 0 and question is not None:
             # The interviewer moved on: show the new problem and its starter code.
             await self.query_one("#problem Markdown", Markdown).update(question.prompt)
             self.box.text = question.coding.starter if question.coding else ""
             self._show("A new problem: F6 runs its examples, ctrl+j / F5 submits.")
             self.notify("Next problem: the statement and starter code are on screen.")
+        elif turn.kind == "closing":
+            self.words_box.focus()
+
+    def action_switch_box(self) -> None:
+        # set_focus at once (not focus(), which waits behind the queued keys): the keys
+        # typed after F7 must land in the other box.
+        self.set_focus(self.box if self.focused is self.words_box else self.words_box)
 
     def action_run_examples(self) -> None:
-        self._run_examples(self.box.text)
+        self.box.after_pending_keys(lambda: self._run_examples(self.box.text))
 
     @work(exclusive=True, group="tests")
     async def _run_examples(self, code: str) -> None:
@@ -98,27 +122,35 @@ class CodingScreen(InterviewScreen):
         self.query_one("#results-md", Markdown).update(markdown)
 
     def action_submit(self) -> None:
-        if self.replying or self.runner.finished:
+        """ctrl+j sends the box the candidate is in: the editor to the tests, words as words."""
+        if self.focused is self.words_box:
+            box = self.words_box
+            box.after_pending_keys(lambda: self.submit("answer", box))
+        else:
+            self.box.after_pending_keys(self._submit_editor)
+
+    def _submit_editor(self) -> None:
+        if self.runner.finished:
+            self._finish()
+            return
+        if self.replying:
             self.notify("Wait for the interviewer first.")
             return
         if self.runner.awaiting_reply:
             self.notify("Waiting for the interviewer: ctrl+r asks again.", severity="warning")
             return
         if self.runner.closing_asked:
-            self.submit("answer")
+            self.words_box.focus()
+            self.notify("The interviewer is wrapping up: type your words in the words box.")
             return
-        self._submit_code(self.box.text)
-
-    def action_explain(self) -> None:
-        text = self.box.text
-        self.submit("answer")
-        self.box.text = text
-
-    @work(exclusive=True, group="tests")
-    async def _submit_code(self, code: str) -> None:
+        code = self.box.text
         if not code.strip():
             self.notify("The editor is empty.", severity="warning")
             return
+        self._submit_code(code)
+
+    @work(exclusive=True, group="tests")
+    async def _submit_code(self, code: str) -> None:
         self._show("Running the hidden tests…")
         try:
             turn, report = await submit_code(self.runner, code)
@@ -129,7 +161,8 @@ class CodingScreen(InterviewScreen):
             hidden = report.model_copy(update={"outcomes": []})  # hidden cases stay hidden
             self._show(
                 report_markdown(hidden, "Hidden tests")
-                + "\n\nThe interviewer will ask you about it now."
+                + "\n\nThe interviewer will ask you about it now: answer in the words box."
             )
         await self.chat.add_turn(turn)
+        self.words_box.focus()
         self._ask("follow")

@@ -19,6 +19,9 @@ from simulator.models import CandidateProfile, LoopPreset
 RANDOM = "__random__"
 
 
+MIN_MINUTES, MAX_MINUTES = launch.MIN_MINUTES, launch.MAX_MINUTES
+
+
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("p", "focus_practice", "Practise", id="practise"),
@@ -49,7 +52,7 @@ class HomeScreen(Screen[None]):
                     allow_blank=False,
                 )
                 yield Input(
-                    placeholder="Minutes (default: the question's)",
+                    placeholder=f"Minutes, {MIN_MINUTES}-{MAX_MINUTES} (default: the question's)",
                     id="minutes",
                     type="integer",
                     max_length=3,
@@ -265,3 +268,4 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_sessions()
         self.refresh_profile()
+

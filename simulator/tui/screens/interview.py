@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -29,12 +30,14 @@ from simulator.models import Turn
 from simulator.store.transcripts import StoreError
 from simulator.tui.widgets.answer_box import AnswerBox
 from simulator.tui.widgets.chat import ChatLog, TurnView, stamp
-from simulator.tui.widgets.countdown import Countdown
+from simulator.tui.widgets.countdown import Countdown, warning_seconds
 
 SEND_HINT = "ctrl+j or F5 sends (ctrl+enter too, where your terminal passes it)"
 
 
 class InterviewScreen(Screen[bool]):
+    # The send keys are priority bindings (a TextArea must not swallow them); their actions
+    # read the box only through AnswerBox.after_pending_keys, after every key typed before.
     BINDINGS = [
         Binding("ctrl+j", "submit", "Send", id="submit", priority=True),
         Binding("f5", "submit", "Send", id="submit-f5", show=False, priority=True),
@@ -46,6 +49,7 @@ class InterviewScreen(Screen[bool]):
         Binding("ctrl+r", "retry", "Retry", id="retry"),
     ]
     answer_kind: Literal["answer", "code"] = "answer"
+    hint = f"{SEND_HINT} · F8 ends the round"
 
     class Token(Message):
         def __init__(self, chunk: str) -> None:
@@ -71,6 +75,7 @@ class InterviewScreen(Screen[bool]):
         self._stream_view: TurnView | None = None
         self._draft_dirty = False
         self._warned_time = False
+        self._warned_soon = False
         self.failed = False
 
     # -------------------------------------------------------------- layout
@@ -90,7 +95,7 @@ class InterviewScreen(Screen[bool]):
             )
             yield Countdown(id="countdown")
         yield from self.compose_body()
-        yield Static(f"{SEND_HINT} · F8 ends the round", id="hint")
+        yield Static(self.hint, id="hint")
         yield Footer()
 
     def compose_body(self) -> ComposeResult:
@@ -108,10 +113,7 @@ class InterviewScreen(Screen[bool]):
     async def on_mount(self) -> None:
         for turn in self.runner.record.turns:
             await self.chat.add_turn(turn)
-        draft = self.app.drafts.load(self.session.transcript.session_id, self.index)
-        if draft and not self.box.text:
-            self.box.text = draft
-            self.notify("Restored the answer you were typing.")
+        self.restore_draft()
         self._tick()
         self.set_interval(1.0, self._tick)
         self.set_interval(2.0, self._save_draft)
@@ -121,11 +123,27 @@ class InterviewScreen(Screen[bool]):
         elif self.runner.awaiting_reply:
             self._ask("retry")
 
+    def draft_boxes(self) -> dict[str, AnswerBox]:
+        """Each box whose text is saved as a draft while typing, by draft part."""
+        return {"": self.box}
+
+    def restore_draft(self) -> None:
+        """Put back what the candidate was typing when the app stopped."""
+        session_id = self.session.transcript.session_id
+        for part, box in self.draft_boxes().items():
+            draft = self.app.drafts.load(session_id, self.index, part)
+            if draft and draft != box.text:
+                box.text = draft
+                self.notify("Restored the text you were typing.")
+
     # -------------------------------------------------------------- clock and draft
 
     def _tick(self) -> None:
         left = self.runner.seconds_left
-        self.query_one(Countdown).seconds_left = left
+        warn_at = warning_seconds(self.runner.budget)
+        countdown = self.query_one(Countdown)
+        countdown.warn_at = warn_at
+        countdown.seconds_left = left
         if left <= 0 and not self._warned_time and not self.runner.finished:
             self._warned_time = True
             self.notify(
@@ -133,18 +151,21 @@ class InterviewScreen(Screen[bool]):
                 severity="warning",
                 timeout=8,
             )
-        elif 0 < left <= 300 and not getattr(self, "_warned_five", False):
-            self._warned_five = True
-            self.notify("Five minutes left.", timeout=5)
+        elif 0 < left <= warn_at and not self._warned_soon and not self.runner.finished:
+            self._warned_soon = True
+            minutes = round(warn_at / 60)
+            self.notify(f"{minutes} minute{'s' if minutes != 1 else ''} left.", timeout=5)
 
-    @on(TextArea.Changed, "#answer")
+    @on(TextArea.Changed)
     def _draft_changed(self) -> None:
         self._draft_dirty = True
 
     def _save_draft(self) -> None:
         if self._draft_dirty:
             self._draft_dirty = False
-            self.app.drafts.save(self.session.transcript.session_id, self.index, self.box.text)
+            session_id = self.session.transcript.session_id
+            for part, box in self.draft_boxes().items():
+                self.app.drafts.save(session_id, self.index, box.text, part)
 
     # -------------------------------------------------------------- talking to the backend
 
@@ -184,24 +205,40 @@ class InterviewScreen(Screen[bool]):
         return view
 
     async def on_interview_screen_reply_done(self, message: ReplyDone) -> None:
+        # Subclasses extend `after_reply`, never this handler: Textual calls the handler of
+        # every class in the MRO, so an override calling super() would show each turn twice.
         view = await self._close_stream()
         if view is not None:
             await view.remove()
         self.failed = False
         self.refresh_bindings()
-        if message.turn is None:  # the candidate answered the closing turn
-            self._finish()
+        if message.turn is not None:
+            await self.chat.add_turn(message.turn)
+        if self.runner.finished:  # the engine says the round is over
+            self._round_over(message.turn)
             return
-        await self.chat.add_turn(message.turn)
-        if self.runner.finished:  # the interviewer answered the closing reply: round over
-            self._finish()
-            return
-        if message.turn.kind == "closing":
+        if message.turn is not None:
+            await self.after_reply(message.turn)
+
+    async def after_reply(self, turn: Turn) -> None:
+        if turn.kind == "closing":
             self.notify(
                 "The interviewer is wrapping up: ask your questions (or say thanks) and send; "
                 "F8 ends the round.",
                 timeout=8,
             )
+
+    def _round_over(self, last: Turn | None) -> None:
+        """The round is finished: leave at once, or first let the candidate read the last word."""
+        if last is None or last.role != "interviewer":
+            self._finish()
+            return
+        for box in self.query(AnswerBox):
+            box.read_only = True
+        self.query_one("#hint", Static).update(
+            "The round is over: ctrl+j, F5 or F8 shows your scorecard."
+        )
+        self.notify("The interviewer has answered: ctrl+j shows your scorecard.", timeout=8)
 
     async def on_interview_screen_reply_failed(self, message: ReplyFailed) -> None:
         view = await self._close_stream()
@@ -234,40 +271,54 @@ class InterviewScreen(Screen[bool]):
     # -------------------------------------------------------------- actions
 
     def action_submit(self) -> None:
-        self.submit(self.answer_kind)
+        self.box.after_pending_keys(lambda: self.submit(self.answer_kind, self.box))
 
     def action_clarify(self) -> None:
-        text = self.box.text.strip()
-        if not text:
+        box = self.words_box
+        box.after_pending_keys(lambda: self._clarify(box))
+
+    @property
+    def words_box(self) -> AnswerBox:
+        """The box holding words for the interviewer (questions, answers in words)."""
+        return self.box
+
+    def _clarify(self, box: AnswerBox) -> None:
+        if self.runner.finished:
+            self._finish()
+            return
+        if not box.text.strip():
             self.notify("Type your question for the interviewer first, then press F3.")
             return
-        self.submit("clarify")
+        self.submit("clarify", box)
 
-    def submit(self, kind: str, **extra) -> None:
-        text = self.box.text.strip("\n")
+    def submit(self, kind: str, box: AnswerBox, **extra) -> bool:
+        """Send what `box` holds (call it through `box.after_pending_keys`). True when sent."""
+        if self.runner.finished:
+            self._finish()  # the round is over and its last words were read
+            return False
+        text = box.text.strip("\n")
         if not text.strip():
             self.notify("Type an answer first.", severity="warning")
-            return
+            return False
         if self.replying:
             self.notify("The interviewer is still talking (Esc stops the reply).")
-            return
-        if self.runner.finished:
-            return
+            return False
         if self.runner.awaiting_reply:
             self.notify("Waiting for the interviewer: ctrl+r asks again.", severity="warning")
-            return
+            return False
         try:
             turn = self.runner.record_answer(text, kind, **extra)  # on disk before anything else
         except StoreError as err:
             # The transcripts folder is read-only or full: the store kept a copy elsewhere.
             self.notify(f"{err}", severity="error", timeout=20)
             turn = self.runner.record.turns[-1]
-        self.app.drafts.clear(self.session.transcript.session_id, self.index)
-        self._draft_dirty = False
-        if self.answer_kind == "answer":  # code stays in the editor to be improved
-            self.box.clear()
+        if kind != "code":  # code stays in the editor to be improved
+            box.clear()
+        self._draft_dirty = True  # the next save drops the sent text from the draft
+        self._save_draft()
         self.run_worker(self.chat.add_turn(turn))
         self._ask("follow")
+        return True
 
     def action_stop_reply(self) -> None:
         self.workers.cancel_group(self, "backend")
@@ -277,7 +328,14 @@ class InterviewScreen(Screen[bool]):
             self._ask("retry")
 
     def action_end_round(self) -> None:
+        self.box.after_pending_keys(self._confirm_end)  # the draft then holds every key typed
+
+    def _confirm_end(self) -> None:
         from simulator.tui.screens.confirm import ConfirmScreen
+
+        if self.runner.finished:
+            self._finish()
+            return
 
         def decided(yes: bool | None) -> None:
             if yes:
@@ -288,25 +346,55 @@ class InterviewScreen(Screen[bool]):
         self.app.push_screen(ConfirmScreen("End this round now and go to grading?"), decided)
 
     def _finish(self) -> None:
+        if not self.is_current:  # already leaving (a second key, a timer)
+            return
         self._save_draft()
         self.dismiss(True)
 
     def action_editor(self) -> None:
+        box = self.focused if isinstance(self.focused, AnswerBox) else self.box
+        box.after_pending_keys(lambda: self._edit_in_editor(box))
+
+    def _edit_in_editor(self, box: AnswerBox) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        suffix = ".py" if self.answer_kind == "code" else ".md"
+        try:
+            command = shlex.split(editor)
+        except ValueError:
+            command = []
+        if not command or shutil.which(command[0]) is None:
+            # Checked before suspending: a failure inside suspend() would leave the terminal
+            # handed over, a blank screen that no longer reads keys.
+            self.notify(
+                f"Editor not found: {editor!r}. Set $VISUAL or $EDITOR to an installed editor; "
+                "your text is still here.",
+                severity="error",
+                timeout=10,
+            )
+            return
+        suffix = ".py" if box.language == "python" else ".md"
         with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False, encoding="utf-8") as tmp:
-            tmp.write(self.box.text)
+            tmp.write(box.text)
         path = Path(tmp.name)
+        failure: str | None = None
         try:
             with self.app.suspend():
-                subprocess.call([*shlex.split(editor), str(path)])
+                try:  # nothing may escape the block: the app must take the terminal back
+                    status = subprocess.call([*command, str(path)])
+                except OSError as err:
+                    failure = f"Cannot run {editor}: {err.strerror or err}"
+                else:
+                    if status != 0:
+                        failure = f"{editor} exited with status {status}; your text is unchanged"
         except Exception as err:  # no terminal to hand over (tests, web): say so, keep the text
-            self.notify(f"Cannot open {editor}: {err}", severity="error")
-        else:
-            self.box.text = path.read_text(encoding="utf-8").rstrip("\n")
+            failure = f"Cannot open {editor}: {err}"
+        try:
+            if failure is None:
+                box.text = path.read_text(encoding="utf-8").rstrip("\n")
         finally:
             path.unlink(missing_ok=True)
-        self.box.focus()
+        if failure:
+            self.notify(failure, severity="error", timeout=10)
+        box.focus()
 
 
 __all__ = ["InterviewScreen", "stamp"]

@@ -14,6 +14,26 @@ from simulator.models import DECISION_LABELS
 LIST_LIMIT = 500
 """Sessions loaded into the table; full-text search (enter in the filter) reaches them all."""
 
+SERIES_COLORS = [  # (plotext, Rich) names of the same colour, one per round kind
+    ("cyan", "cyan"),
+    ("magenta", "magenta"),
+    ("green", "green"),
+    ("yellow", "yellow"),
+    ("red", "red"),
+    ("blue", "blue"),
+    ("orange", "dark_orange"),
+    ("white", "white"),
+]
+PLOT_MIN_HEIGHT = 30
+"""Terminal rows from which the progress plot is drawn."""
+FIXED_WIDTH = 16 + 14 + 5 + 6 * 2 + 2
+"""Date, decision and score columns, cell padding and the scrollbar: what is left is shared
+by the round and question columns, so the decision and score are never cut off."""
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
 
 class ReviewScreen(Screen[None]):
     BINDINGS = [
@@ -35,11 +55,13 @@ class ReviewScreen(Screen[None]):
             with Vertical(id="plot-pane"):
                 yield Static("Scores per round kind over time", classes="section")
                 yield Static("", id="plot-empty")
+                yield Static("", id="plot-legend")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Date", "Round", "Question", "Decision", "Score")
+        table.add_columns("Date", "Decision", "Score", "Round", "Question")
+        self._needle = ""
         store = self.app.store
         self.summaries = store.summaries(limit=LIST_LIMIT)
         for problem in store.problems[:3]:
@@ -48,28 +70,47 @@ class ReviewScreen(Screen[None]):
         self._plot()
         table.focus()
 
-    def _fill(self, needle: str, only: set[str] | None = None) -> None:
+    def _fill(self, needle: str, only: set[str] | None = None, quiet: bool = False) -> None:
         table = self.query_one(DataTable)
         table.clear()
         needle = needle.lower().strip()
+        self._needle, self._only = needle, only
+        spare = max(30, self.app.size.width - FIXED_WIDTH)
+        round_width = min(24, spare // 3)
+        question_width = spare - round_width
         for s in self.summaries:
             if only is not None and s.session_id not in only:
                 continue
             decision = DECISION_LABELS.get(s.decision or "", s.status.replace("_", " "))
+            rounds = "loop" if s.kind == "loop" else ", ".join(s.rounds)
             row = (
                 s.created_at.strftime("%Y-%m-%d %H:%M"),
-                "loop" if s.kind == "loop" else ", ".join(s.rounds),
-                s.title,
                 decision,
                 f"{s.overall:.2f}" if s.overall is not None else "–",
+                rounds,
+                s.title,
             )
             if only is None and needle and needle not in " ".join(row).lower():
                 continue
-            table.add_row(*row, key=s.session_id)
-        if not table.row_count:
+            shown = (*row[:3], clip(rounds, round_width), clip(s.title, question_width))
+            table.add_row(*shown, key=s.session_id)
+        if not table.row_count and not quiet:
             self.notify(
                 "No sessions match." if needle else "No sessions yet: practise a round first."
             )
+
+    def on_resize(self) -> None:
+        if hasattr(self, "summaries"):  # columns share the new width
+            self._fill(self._needle, self._only, quiet=True)
+        self._fit_plot()
+
+    def _fit_plot(self) -> None:
+        """Below PLOT_MIN_HEIGHT rows the plot would be unreadable and squeeze the table:
+        the legend line (sessions and last score per kind) stands in for it."""
+        compact = self.app.size.height < PLOT_MIN_HEIGHT
+        self.query_one("#plot-pane").set_class(compact, "-compact")
+        for plot in self.query("#progress"):
+            plot.display = not compact
 
     def _plot(self) -> None:
         progress = self.app.store.stats()
@@ -79,6 +120,13 @@ class ReviewScreen(Screen[None]):
         if not any(len(v) >= 1 for v in series.values()):
             empty.update("No graded rounds yet.")
             return
+        # The legend is a line of its own under the plot: plotext draws its legend over the
+        # plot's top-left corner, where a kind with one session has its only point.
+        legend = []
+        for (kind, values), (_, rich_color) in zip(series.items(), SERIES_COLORS, strict=False):
+            sessions = f"{len(values)} session{'s' if len(values) != 1 else ''}"
+            legend.append(f"[{rich_color}]●[/]\u00a0{kind} ({sessions}, last {values[-1]:.2f})")
+        self.query_one("#plot-legend", Static).update("   ".join(legend))
         try:
             from textual_plotext import PlotextPlot
         except ImportError:
@@ -89,13 +137,17 @@ class ReviewScreen(Screen[None]):
             return
         empty.display = False
         plot = PlotextPlot(id="progress")
-        pane.mount(plot)
+        pane.mount(plot, before="#plot-legend")
         plt = plot.plt
         plt.title("overall score (1-4) by session")
-        for kind, values in series.items():
-            plt.plot(list(range(1, len(values) + 1)), values, label=kind, marker="dot")
+        longest = max(len(values) for values in series.values())
+        for (_kind, values), (color, _) in zip(series.items(), SERIES_COLORS, strict=False):
+            xs = list(range(1, len(values) + 1))
+            plt.plot(xs, values, color=color, marker="●" if len(values) == 1 else "dot")
+        plt.xlim(0.5, longest + 0.5)  # a lone point is not drawn on the frame
         plt.ylim(1, 4)
         plt.xlabel("session")
+        self._fit_plot()
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:

@@ -12,17 +12,18 @@ from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 from simulator.backends.base import BackendError
 from simulator.engine.session import Session
 from simulator.models import DECISION_LABELS, Scorecard, Transcript
-from simulator.store.export import debrief_markdown, scorecard_markdown
+from simulator.store.export import debrief_markdown, md_literal, scorecard_markdown
 
 
 def compact_scorecard(card: Scorecard) -> list[str]:
     """The scorecard as a list, for a narrow pane (a table would be squeezed unreadable)."""
     out = [f"**{DECISION_LABELS[card.decision]}** — {card.overall:.2f} / 4 ({card.grader})", ""]
-    for score in card.criteria:
-        out += [f"**{score.name}: {score.score}/4**", "", score.feedback, ""]
-        out += [f"> “{quote}”" for quote in score.evidence] + ([""] if score.evidence else [])
+    for score in card.criteria:  # candidate words and feedback quoting them: shown as written
+        out += [f"**{md_literal(score.name)}: {score.score}/4**", "", md_literal(score.feedback)]
+        out += [""] + [f"> “{md_literal(quote)}”" for quote in score.evidence]
+        out += [""] if score.evidence else []
     if card.improvements:
-        out += ["**Work on**", ""] + [f"- {line}" for line in card.improvements] + [""]
+        out += ["**Work on**", ""] + [f"- {md_literal(line)}" for line in card.improvements] + [""]
     return out
 
 
@@ -32,7 +33,7 @@ def results_markdown(transcript: Transcript, compact: bool = False) -> str:
         parts += debrief_markdown(transcript.debrief)
     for index, record in enumerate(transcript.rounds, 1):
         prefix = f"Round {index}: " if len(transcript.rounds) > 1 else ""
-        parts += [f"## {prefix}{record.question_title}", "", f"*{record.round}*", ""]
+        parts += [f"## {prefix}{md_literal(record.question_title)}", "", f"*{record.round}*", ""]
         if record.scorecard:
             card = record.scorecard
             parts += compact_scorecard(card) if compact else scorecard_markdown(card)
@@ -53,7 +54,7 @@ class ScorecardScreen(Screen[None]):
         self.session = session
 
     def compose(self) -> ComposeResult:
-        yield Static("Grading…", id="score-title")
+        yield Static("Grading…", id="score-title", markup=False)
         yield LoadingIndicator(id="grading")
         yield VerticalScroll(Markdown("", id="card"), id="card-scroll")
         yield Footer()
