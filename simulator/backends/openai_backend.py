@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from typing import Any
 
 from simulator.analysis.evidence import FLAG_INJECTION, Analysis, analyze
 from simulator.backends.base import BackendError, InterviewerReply, RoundContext, TokenSink
 from simulator.backends.llm import prompts
-from simulator.backends.llm.client import LLMClient, MalformedReply
+from simulator.backends.llm.client import LLMClient
 from simulator.backends.llm.grading import (
     DEBRIEF_SCHEMA,
     GradingFailed,
@@ -36,6 +37,12 @@ from simulator.backends.llm.grading import (
     scorecard_schema,
     structured,
 )
+from simulator.backends.llm.vetting import (
+    ROLE_STOPS,
+    SentenceGate,
+    TurnGuard,
+    strip_reasoning,
+)
 from simulator.backends.offline.interviewer import OfflineInterviewer, correctness_of
 from simulator.engine.debrief import compose_debrief
 from simulator.models import DECISION_LABELS, Debrief, LoopPreset, RoundRecord, Scorecard, TurnKind
@@ -43,6 +50,8 @@ from simulator.models import DECISION_LABELS, Debrief, LoopPreset, RoundRecord, 
 log = logging.getLogger("onsite.llm")
 
 TURN_MAX_TOKENS = 1024
+TURN_ATTEMPTS = 2
+"""A turn that breaks a rule is asked for once more, then the offline interviewer speaks."""
 TURN_TEMPERATURE = 0.5
 WRAP_UP_MINUTES = 3
 CV_ROUNDS = ("behavioral", "research", "research-presentation")
@@ -50,7 +59,6 @@ _TAG = re.compile(
     r"\[\s*(question|probe|challenge|clarify|close|closing)\s*(?::\s*([\w.-]+))?\s*\]",
     re.IGNORECASE,
 )
-_THINK_BLOCK = re.compile(r"<think>.*?(</think>|\Z)", re.DOTALL | re.IGNORECASE)
 _KINDS: dict[str, TurnKind] = {
     "question": "question",
     "probe": "probe",
@@ -66,7 +74,7 @@ _KINDS: dict[str, TurnKind] = {
 
 def parse_turn(raw: str) -> tuple[str | None, str | None, str]:
     """(tag kind, tag criterion, the words for the candidate) from a model's raw reply."""
-    text = _THINK_BLOCK.sub("", raw)
+    text = strip_reasoning(raw)
     match = _TAG.search(text)
     kind = criterion = None
     if match:
@@ -76,7 +84,12 @@ def parse_turn(raw: str) -> tuple[str | None, str | None, str]:
 
 
 class TurnFilter:
-    """Raw streamed chunks -> what the candidate sees: no <think> block, no leading tag."""
+    """Raw streamed chunks -> the words for the candidate: no reasoning, no leading tag.
+
+    A reply that starts with neither a tag nor `<think>` may be reasoning whose opening tag
+    the server's template swallowed (R1-style: only `</think>` comes): it is held back until a
+    `</think>` shows it was reasoning, or the stream ends (`finish`) and shows it was not.
+    """
 
     def __init__(self) -> None:
         self.pending = ""
@@ -89,14 +102,15 @@ class TurnFilter:
             if self.state == "body":
                 out.append(self.pending)
                 self.pending = ""
-            elif self.state == "think":
-                end = self.pending.lower().find("</think>")
+            elif self.state in ("think", "untagged"):
+                end = self.pending.lower().rfind("</think>")
                 if end < 0:
-                    self.pending = self.pending[-8:]
+                    if self.state == "think":
+                        self.pending = self.pending[-8:]
                     break
                 self.pending = self.pending[end + len("</think>") :]
                 self.state = "start"
-            else:  # start: before any visible character
+            else:  # start or tagged: before any visible character
                 stripped = self.pending.lstrip()
                 if not stripped:
                     break
@@ -112,18 +126,75 @@ class TurnFilter:
                         break
                     if close >= 0 and _TAG.fullmatch(stripped[: close + 1]):
                         self.pending = stripped[close + 1 :]
-                        continue  # still in start: skip the whitespace after the tag
+                        self.state = "tagged"
+                        continue  # skip the whitespace after the tag
                     self.pending = stripped
                     self.state = "body"
                 else:
                     self.pending = stripped
-                    self.state = "body"
+                    self.state = "body" if self.state == "tagged" else "untagged"
         return "".join(out)
 
+    def finish(self, complete: bool = True) -> str:
+        """What was held back, at the end of the stream (never an unfinished reasoning block)."""
+        if self.state != "untagged":
+            return ""
+        self.state = "body"
+        rest, self.pending = self.pending, ""
+        return _TAG.sub("", rest, count=1).strip()
 
-def _require_words(raw: str) -> None:
-    if not parse_turn(raw)[2]:
-        raise MalformedReply("the reply had no words for the candidate")
+
+class TurnView:
+    """What the candidate sees of a streamed turn: TurnFilter, then the vetting SentenceGate."""
+
+    def __init__(self, guard: TurnGuard) -> None:
+        self.filter = TurnFilter()
+        self.gate = SentenceGate(guard)
+
+    @property
+    def stopped(self) -> str | None:
+        return self.gate.stopped
+
+    def __call__(self, chunk: str) -> str:
+        return self.gate.feed(self.filter(chunk))
+
+    def finish(self, complete: bool = True) -> str:
+        held = self.filter.finish(complete)
+        return (self.gate.feed(held) if held else "") + self.gate.finish(complete)
+
+
+def turn_max_tokens() -> int:
+    """The token budget of a turn; ONSITE_MAX_TOKENS raises it for reasoning models."""
+    try:
+        return max(64, int(os.environ.get("ONSITE_MAX_TOKENS") or TURN_MAX_TOKENS))
+    except ValueError:
+        return TURN_MAX_TOKENS
+
+
+def _continuing(shown: str, sink: TokenSink | None) -> TokenSink | None:
+    """A sink that continues a turn already partly shown (a space before its first words)."""
+    if sink is None or not shown:
+        return sink
+    started = False
+
+    def emit(text: str) -> None:
+        nonlocal started
+        if text and not started:
+            started = True
+            sink(" " + text.lstrip())
+        elif text:
+            sink(text)
+
+    return emit
+
+
+def _redo(last: dict[str, str], problem: str) -> dict[str, str]:
+    note = (
+        f"\n\n(Your previous reply could not be used: {problem}. Reply again with one short "
+        "question. Never state the key points, the expected numbers or the corrections, never "
+        "repeat an earlier question, and never write the candidate's words.)"
+    )
+    return {**last, "content": last["content"] + note}
 
 
 # ------------------------------------------------------------------ the backend
@@ -262,17 +333,68 @@ class OpenAIInterviewer:
             notes.append(f"The last answer looks like a non-answer ({', '.join(last.flags)}).")
         return "\n".join(notes)
 
+    def turn_guard(self, ctx: RoundContext) -> TurnGuard:
+        """What the next turn may not say: the question's key points and corrections (unless
+        the candidate said them), its earlier questions again."""
+        question = ctx.question
+        allowed = [ctx.question_text, ctx.record.question_title]
+        allowed += [p for c in ctx.rubric.criteria for p in c.probes]
+        allowed += [t.text for t in ctx.record.turns if t.role == "candidate"]
+        key_points: list[tuple[str, str, list[str]]] = []
+        corrections: list[str] = []
+        if question is not None:
+            allowed += [question.context or "", *(p.text for p in question.probes)]
+            key_points = [(k.id, k.text, list(k.signals)) for k in question.key_points]
+            corrections = [m.correction for m in question.misconceptions]
+        earlier = [t.text for t in ctx.record.turns if t.role == "interviewer"]
+        return TurnGuard.for_round(key_points, corrections, allowed, earlier)
+
     async def reply(self, ctx: RoundContext, on_token: TokenSink | None = None) -> InterviewerReply:
+        """The next turn, vetted before it is shown: a turn that breaks a rule is asked for
+        again once, then replaced by the offline interviewer's; what was shown is what is kept."""
         messages, hint = self.turn_messages(ctx)
-        completion = await self.client.stream(
-            messages,
-            on_token,
-            transform=TurnFilter,
-            validate=_require_words,
-            temperature=TURN_TEMPERATURE,
-            max_tokens=TURN_MAX_TOKENS,
-        )
-        tag, criterion, text = parse_turn(completion.text)
+        guard = self.turn_guard(ctx)
+        shown = ""
+        tag = criterion = None
+        problem = "no reply"
+        for attempt in range(TURN_ATTEMPTS):
+            completion = await self.client.stream(
+                messages,
+                _continuing(shown, on_token),
+                transform=lambda: TurnView(guard),
+                temperature=TURN_TEMPERATURE + 0.2 * attempt,
+                max_tokens=turn_max_tokens(),
+                stop=ROLE_STOPS,
+            )
+            view: TurnView = completion.view
+            text = view.gate.text
+            shown = f"{shown} {text}".strip()
+            problem = view.gate.rejected or (
+                None
+                if text
+                else "it speaks as the candidate"
+                if view.stopped == "label"
+                else "it has no words for the candidate"
+            )
+            if attempt == 0:
+                tag, criterion, _ = parse_turn(completion.text)
+            if problem is None or "?" in shown:
+                break
+            log.info("interviewer turn not used (%s); asking again", problem)
+            messages = [*messages[:-1], _redo(messages[-1], problem)]
+        else:
+            log.info("interviewer turn not used (%s); the offline interviewer's turn", problem)
+            offline = await self._offline.reply(ctx)
+            sink = _continuing(shown, on_token)
+            if sink:
+                sink(offline.text)
+            text = f"{shown} {offline.text}".strip()
+            return offline.model_copy(update={"text": text})
+        return InterviewerReply(text=shown, **self._kind(ctx, tag, criterion, hint))
+
+    def _kind(
+        self, ctx: RoundContext, tag: str | None, criterion: str | None, hint: str | None
+    ) -> dict[str, Any]:
         ids = {c.id for c in ctx.rubric.criteria}
         if criterion not in ids:
             criterion = None
@@ -289,7 +411,7 @@ class OpenAIInterviewer:
                 criterion = hint
             if kind in ("closing", "clarify"):
                 criterion = None
-        return InterviewerReply(text=text, kind=kind, criterion=criterion)
+        return {"kind": kind, "criterion": criterion}
 
     # -------------------------------------------------------------- grading
 
