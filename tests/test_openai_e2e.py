@@ -81,7 +81,11 @@ def test_practice_end_to_end_with_faults_and_the_key_never_leaks(server, tmp_pat
     card = payload["scorecard"]
     assert card["grader"] == "openai:gpt-4o-mini"
     assert "injection_attempt" in card["flags"]
-    assert card["overall"] == 3.0 and card["decision"] == "lean_hire"
+    # The model gave 3 everywhere; with an injection attempt no criterion may exceed the
+    # offline grader's score plus one, so the criteria the answers barely touch are capped.
+    capped = [c for c in card["criteria"] if "Capped at" in c["feedback"]]
+    assert capped and all(c["score"] < 3 for c in capped)
+    assert card["overall"] < 3.0
     answers_text = ANSWERS.replace("\n---\n", "\n")
     for criterion in card["criteria"]:
         assert all(

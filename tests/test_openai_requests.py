@@ -367,7 +367,7 @@ def test_an_invalid_grade_is_re_asked_with_the_validation_error(env, catalog):
     bad["criteria"] = {
         c.id: {"evidence": [], "feedback": "", "score": 3} for c in ctx.rubric.criteria
     }
-    bad["criteria"]["estimation"]["score"] = 7
+    bad["criteria"]["estimation"]["score"] = "excellent"  # a 7 or a 3.5 is clamped, not re-asked
     backend = make_backend()
     with respx.mock(base_url=BASE) as router:
         router.post("/chat/completions").mock(
@@ -378,7 +378,7 @@ def test_an_invalid_grade_is_re_asked_with_the_validation_error(env, catalog):
     reask = bodies[1]["messages"]
     assert reask[-2]["role"] == "assistant" and json.loads(reask[-2]["content"]) == bad
     assert "criteria.estimation.score" in reask[-1]["content"]
-    assert "less than or equal to 4" in reask[-1]["content"]
+    assert "valid integer" in reask[-1]["content"]
     assert reask[:-2] == bodies[0]["messages"]
     assert card.grader == "openai:test-model"
 

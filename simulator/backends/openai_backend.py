@@ -34,6 +34,7 @@ from simulator.backends.llm.grading import (
     LLMGrade,
     build_scorecard,
     check_grade,
+    injection_spans,
     scorecard_schema,
     structured,
 )
@@ -43,6 +44,7 @@ from simulator.backends.llm.vetting import (
     TurnGuard,
     strip_reasoning,
 )
+from simulator.backends.offline.grader import grade_analysis
 from simulator.backends.offline.interviewer import OfflineInterviewer, correctness_of
 from simulator.engine.debrief import compose_debrief
 from simulator.models import DECISION_LABELS, Debrief, LoopPreset, RoundRecord, Scorecard, TurnKind
@@ -430,8 +432,9 @@ class OpenAIInterviewer:
         # The offline analysis (its flags: injection, non-answers) runs in a thread while the
         # model grades. Without the sibling questions: the model judges off-topic answers, and
         # matching every question of the bank would cost more than the request.
+        correctness = correctness_of(ctx.record)
         analysing = asyncio.ensure_future(
-            asyncio.to_thread(analyze, answers, ctx.rubric, ctx.question, ctx.question_text)
+            asyncio.to_thread(self._offline_view, ctx, answers, correctness)
         )
         schema = scorecard_schema(ctx.rubric)
         turns = []
@@ -439,7 +442,6 @@ class OpenAIInterviewer:
             if turn.role == "interviewer" and turn.kind == "closing":
                 break
             turns.append(turn)
-        correctness = correctness_of(ctx.record)
         tests = (
             (f"Hidden tests: the candidate's last submission passed {correctness:.0%} of them.")
             if correctness is not None
@@ -469,21 +471,39 @@ class OpenAIInterviewer:
         except BaseException:
             analysing.cancel()
             raise
-        analysis = await analysing
+        analysis, offline, excluded = await analysing
         grade: LLMGrade = result.value  # type: ignore[assignment]
-        floor = bool({"empty", "gibberish"} & set(analysis.flags))
-        card, dropped = build_scorecard(
-            grade,
-            ctx.rubric,
-            ctx.question.id if ctx.question else None,
-            answers,
-            self.grader_name,
-            analysis.flags,
-            floor_to_one=floor,
-        )
+        flags = list(analysis.flags)
+        if excluded and FLAG_INJECTION not in flags:
+            flags.append(FLAG_INJECTION)
+        floor = bool({"empty", "gibberish"} & set(flags))
+        try:
+            card, dropped = build_scorecard(
+                grade,
+                ctx.rubric,
+                ctx.question.id if ctx.question else None,
+                answers,
+                self.grader_name,
+                flags,
+                floor_to_one=floor,
+                offline=offline,
+                excluded=excluded,
+            )
+        except GradingFailed as err:
+            return await self._fallback(ctx, str(err))
         if dropped:
             log.info("dropped %d quote(s) not found in the candidate's words", dropped)
         return card
+
+    def _offline_view(
+        self, ctx: RoundContext, answers: str, correctness: float | None
+    ) -> tuple[Analysis, Scorecard, list[tuple[int, int]]]:
+        """The offline analysis and grade of the answers (the cap and the disagreement check
+        stand on it), and the spans aimed at the grader, which are never evidence."""
+        analysis = analyze(answers, ctx.rubric, ctx.question, ctx.question_text)
+        guide = ctx.catalog.guides.get(ctx.rubric.round)
+        offline = grade_analysis(analysis, ctx.rubric, ctx.question, guide, correctness)
+        return analysis, offline, injection_spans(analysis.text, analysis.sentences)
 
     async def _fallback(self, ctx: RoundContext, reason: str) -> Scorecard:
         reason = self.client.redact(" ".join(reason.split()))[:160]
