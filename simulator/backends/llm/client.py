@@ -322,6 +322,7 @@ class LLMClient:
         on_token: TokenSink | None,
         transform: Callable[[], Callable[[str], str]] | None = None,
         validate: Callable[[str], None] | None = None,
+        passthrough: tuple[type[BaseException], ...] = (),
         **params: Any,
     ) -> Completion:
         """A streamed completion; visible text goes to on_token as it arrives.
@@ -376,7 +377,7 @@ class LLMClient:
                 validate(text)
             return Completion(text=text, finish_reason=finish, view=visible)
 
-        return await self.retrying(attempt)
+        return await self.retrying(attempt, passthrough)
 
     def no_visible_text(self, budget: Any) -> str:
         tokens = f" of {budget} tokens" if budget else ""

@@ -25,6 +25,7 @@ import json_repair
 import openai
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from simulator.backends.base import TokenSink
 from simulator.backends.llm.client import LLMClient
 from simulator.models import CriterionScore, Rubric, Scorecard, decision_for
 
@@ -224,8 +225,10 @@ async def structured(
     parse: Any,
     unsupported: set[str],
     max_tokens: int = GRADE_MAX_TOKENS,
+    progress: TokenSink | None = None,
 ) -> Structured:
     """Ask for a JSON object through the ladder; `parse(dict)` validates (raises ValueError).
+    `progress` receives the reply's text as it streams in.
 
     `unsupported` holds the modes this server is known to reject; it is updated (shared by the
     backend's concurrent calls, only ever growing).
@@ -248,7 +251,10 @@ async def structured(
                 params["response_format"] = {"type": "json_object"}
             try:
                 requests += 1
-                reply = await client.complete(convo, passthrough=_REJECTED, **params)
+                # Streamed: a slow local model keeps the connection alive token by token (a
+                # plain request would time out before the whole JSON is written), and the
+                # tokens show progress.
+                reply = await client.stream(convo, progress, passthrough=_REJECTED, **params)
             except _REJECTED as err:
                 if mode == "text":
                     raise GradingFailed(client.explain(err)) from None
@@ -427,6 +433,9 @@ class EvidenceIndex:
         start, end = found[0][0], found[-1][1]
         if end - start > MAX_SPAN_CHARS and len(found) > 1:
             start, end = max(found, key=lambda span: span[1] - span[0])
+        elif quote.rstrip()[-1:] in ".!?" and not _ELLIPSIS.search(quote.rstrip()[-3:]):
+            while end < len(self.source) and self.source[end] in ".!?":
+                end += 1  # the quote's own full stop, where the candidate wrote one
         return start, end
 
     def verbatim(self, quote: str) -> str | None:
