@@ -150,10 +150,12 @@ def test_a_wrong_key_is_one_line_with_no_retry_storm_and_no_key(server, tmp_path
         "practice", "system-design", "--answers", str(answers), "--backend", "openai", env=env
     )
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
         f"onsite: error: the API key was rejected by 127.0.0.1:{server.url.split(':')[2][:-3]} "
-        "(401); check OPENAI_API_KEY"
-    ]
+        "(401); check OPENAI_API_KEY; your answers are saved: onsite resume "
+    )
     assert len(server.chat_requests()) == 1
     assert "LEAKCHECK" not in result.stdout + result.stderr
 
@@ -167,12 +169,13 @@ def test_giving_up_mid_round_keeps_the_answer_and_says_one_line(server, tmp_path
         "practice", "system-design", "--answers", str(answers), "--backend", "openai", env=env
     )
     assert result.returncode == 1, result.stderr
-    assert result.stderr.strip().splitlines() == [
-        f"onsite: error: {server.url.split('//')[1].split('/')[0]} kept failing (HTTP 503) after "
-        "2 attempts; try again later"
-    ]
     saved = list((tmp_path / "transcripts").glob("*.json"))
     assert len(saved) == 1
+    session_id = json.loads(saved[0].read_text())["session_id"]
+    assert result.stderr.strip().splitlines() == [
+        f"onsite: error: {server.url.split('//')[1].split('/')[0]} kept failing (HTTP 503) after "
+        f"2 attempts; try again later; your answers are saved: onsite resume {session_id}"
+    ]
     turns = json.loads(saved[0].read_text())["rounds"][0]["turns"]
     assert turns[-1]["role"] == "candidate" and turns[-1]["text"].startswith("My first answer")
 
