@@ -282,6 +282,7 @@ def test_doctor_says_what_works(server, monkeypatch):
     assert status == {
         "configuration": "ok",
         "endpoint": "ok",
+        "context": "warn",  # the fake lists no context size unless told
         "plain chat": "ok",
         "streaming": "ok",
         "json_schema": "warn",

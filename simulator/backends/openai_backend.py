@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from typing import Any
 
 from simulator.analysis.evidence import FLAG_INJECTION, Analysis, analyze
 from simulator.backends.base import BackendError, InterviewerReply, RoundContext, TokenSink
 from simulator.backends.llm import prompts
-from simulator.backends.llm.client import LLMClient
+from simulator.backends.llm.client import LLMClient, turn_max_tokens
 from simulator.backends.llm.grading import (
     DEBRIEF_SCHEMA,
     GradingFailed,
@@ -38,6 +37,7 @@ from simulator.backends.llm.grading import (
     scorecard_schema,
     structured,
 )
+from simulator.backends.llm.prompts import CV_ROUNDS
 from simulator.backends.llm.vetting import (
     ROLE_STOPS,
     SentenceGate,
@@ -51,12 +51,10 @@ from simulator.models import DECISION_LABELS, Debrief, LoopPreset, RoundRecord, 
 
 log = logging.getLogger("onsite.llm")
 
-TURN_MAX_TOKENS = 1024
 TURN_ATTEMPTS = 2
 """A turn that breaks a rule is asked for once more, then the offline interviewer speaks."""
 TURN_TEMPERATURE = 0.5
 WRAP_UP_MINUTES = 3
-CV_ROUNDS = ("behavioral", "research", "research-presentation")
 _TAG = re.compile(
     r"\[\s*(question|probe|challenge|clarify|close|closing)\s*(?::\s*([\w.-]+))?\s*\]",
     re.IGNORECASE,
@@ -163,14 +161,6 @@ class TurnView:
     def finish(self, complete: bool = True) -> str:
         held = self.filter.finish(complete)
         return (self.gate.feed(held) if held else "") + self.gate.finish(complete)
-
-
-def turn_max_tokens() -> int:
-    """The token budget of a turn; ONSITE_MAX_TOKENS raises it for reasoning models."""
-    try:
-        return max(64, int(os.environ.get("ONSITE_MAX_TOKENS") or TURN_MAX_TOKENS))
-    except ValueError:
-        return TURN_MAX_TOKENS
 
 
 def _continuing(shown: str, sink: TokenSink | None) -> TokenSink | None:

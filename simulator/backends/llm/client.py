@@ -41,6 +41,18 @@ log = logging.getLogger("onsite.llm")
 T = TypeVar("T")
 
 DEFAULT_MODEL = "gpt-4o-mini"
+TURN_MAX_TOKENS = 1024
+
+
+def turn_max_tokens() -> int:
+    """The token budget of an interviewer turn; ONSITE_MAX_TOKENS raises it for reasoning
+    models (their thinking counts against it)."""
+    try:
+        return max(64, int(os.environ.get("ONSITE_MAX_TOKENS") or TURN_MAX_TOKENS))
+    except ValueError:
+        return TURN_MAX_TOKENS
+
+
 NO_KEY = "sk-no-key-needed"
 """Sent when only OPENAI_BASE_URL is set: local servers ignore the key, the SDK insists on one."""
 
