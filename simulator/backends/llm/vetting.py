@@ -53,7 +53,9 @@ _WORD = re.compile(r"[a-z0-9]+")
 LEAK_MIN_WORDS = 4
 LEAK_SHARE = 0.5
 REPEAT_SIMILARITY = 0.75
+"""Content-word overlap of 0.8 and more (0.8 - 0.05) counts as a repeat."""
 MIN_REPEAT_WORDS = 5
+MIN_REPEAT_CONTENT = 4
 
 
 def strip_reasoning(text: str) -> str:
@@ -143,11 +145,16 @@ def _signal_matches(signal: str, text: str) -> bool:
 
 
 def similarity(a: str, b: str) -> float:
-    """Overlap of two sentences' words (Jaccard), 0..1."""
+    """How much two sentences ask the same thing, 0..1: the overlap of their words (Jaccard),
+    or of their content words when both have a few (a reworded repeat keeps those)."""
     wa, wb = set(_words(a)), set(_words(b))
     if not wa or not wb:
         return 0.0
-    return len(wa & wb) / len(wa | wb)
+    score = len(wa & wb) / len(wa | wb)
+    ca, cb = set(content_stems(a)), set(content_stems(b))
+    if min(len(ca), len(cb)) >= MIN_REPEAT_CONTENT:
+        score = max(score, len(ca & cb) / min(len(ca), len(cb)) - 0.05)
+    return score
 
 
 @dataclass(frozen=True)
