@@ -414,8 +414,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(400, error_json("response_format json_object is not supported"))
             return
         quirk = state.quirk_for(body)
-        if quirk == "think_all":
+        if quirk == "think_all" and body.get("stream"):
             self._stream("", cut=False, reasoning=REASONING * 20, finish="length")
+            return
+        if quirk == "think_all":
+            reply = completion_json("", model, finish="length")
+            reply["choices"][0]["message"]["reasoning_content"] = REASONING * 20
+            self._json(200, reply)
             return
         content = self._content(body, fmt)
         finish = "stop"
