@@ -437,6 +437,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload[: len(payload) // 2])
         else:
+            if state.token_delay:  # a slow model writes the whole reply before it is sent
+                time.sleep(state.token_delay * max(4, len(content) // 40))
             self._json(200, completion_json(content, model))
 
     def _content(self, body: dict, fmt: str | None) -> str:
