@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from simulator.analysis.text import content_stems
 from simulator.catalog import compile_signal
@@ -131,6 +131,37 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=8192)
+def _stems_of(text: str) -> frozenset[str]:
+    return frozenset(content_stems(text))
+
+
+@lru_cache(maxsize=8192)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(_words(text))
+
+
+@lru_cache(maxsize=8192)
+def _numbers_of(text: str) -> frozenset[str]:
+    return frozenset(_numbers(text))
+
+
+@lru_cache(maxsize=8192)
+def _signals_in(text: str, signals: tuple[str, ...]) -> frozenset[str]:
+    """The signals that match somewhere in the text."""
+    return frozenset(s for s in signals if _signal_matches(s, text))
+
+
+@lru_cache(maxsize=8192)
+def _has_giveaway(text: str) -> bool:
+    return bool(_GIVEAWAY.search(text))
+
+
+@lru_cache(maxsize=4096)
+def _question_sentences(turn: str) -> tuple[str, ...]:
+    return tuple(s for s in split_sentences(turn) if len(_words(s)) >= 3)
+
+
 @cache
 def _compiled(signal: str) -> tuple[re.Pattern[str], ...]:
     try:
@@ -147,11 +178,11 @@ def _signal_matches(signal: str, text: str) -> bool:
 def similarity(a: str, b: str) -> float:
     """How much two sentences ask the same thing, 0..1: the overlap of their words (Jaccard),
     or of their content words when both have a few (a reworded repeat keeps those)."""
-    wa, wb = set(_words(a)), set(_words(b))
+    wa, wb = _word_set(a), _word_set(b)
     if not wa or not wb:
         return 0.0
     score = len(wa & wb) / len(wa | wb)
-    ca, cb = set(content_stems(a)), set(content_stems(b))
+    ca, cb = _stems_of(a), _stems_of(b)
     if min(len(ca), len(cb)) >= MIN_REPEAT_CONTENT:
         score = max(score, len(ca & cb) / min(len(ca), len(cb)) - 0.05)
     return score
@@ -167,7 +198,7 @@ class Secret:
     stems: frozenset[str] = frozenset()
     """Its content words that the interviewer has no other reason to say."""
 
-    def restated_by(self, sentence_stems: set[str]) -> bool:
+    def restated_by(self, sentence_stems: frozenset[str]) -> bool:
         shared = self.stems & sentence_stems
         return len(shared) >= LEAK_MIN_WORDS and len(shared) >= LEAK_SHARE * len(self.stems)
 
@@ -180,6 +211,8 @@ class TurnGuard:
     allowed: str = ""
     """Text the interviewer may echo: the question, its facts and probes, the candidate's words."""
     earlier_questions: list[str] = field(default_factory=list)
+    giveaway_allowed: bool = False
+    """The question itself talks about "a good answer": such words prove nothing then."""
 
     @classmethod
     def for_round(
@@ -190,49 +223,45 @@ class TurnGuard:
         earlier_turns: Iterable[str],
     ) -> TurnGuard:
         """`key_points`: (id, text, signals); `corrections`: the misconceptions' corrections;
-        `allowed`: texts the interviewer may repeat; `earlier_turns`: its own earlier turns."""
-        allowed_text = "\n".join(allowed)
-        allowed_numbers = _numbers(allowed_text)
-        allowed_stems = set(content_stems(allowed_text))
-        secrets = []
-        for kp_id, text, signals in key_points:
-            secrets.append(
-                Secret(
-                    f"key point {kp_id}",
-                    tuple(s for s in signals if not _signal_matches(s, allowed_text)),
-                    frozenset(_numbers(text) - allowed_numbers),
-                    frozenset(set(content_stems(text)) - allowed_stems),
-                )
+        `allowed`: texts the interviewer may repeat (the question, its probes, the candidate's
+        answers); `earlier_turns`: its own earlier turns. Each text's words are read once and
+        remembered, so building the guard for each turn of a round costs little."""
+        pieces = tuple(dict.fromkeys(t for t in allowed if t))
+        key_points = list(key_points)
+        every_signal = tuple(s for _, _, signals in key_points for s in signals)
+        allowed_numbers = frozenset().union(*(_numbers_of(t) for t in pieces))
+        allowed_stems = frozenset().union(*(_stems_of(t) for t in pieces))
+        said = frozenset().union(*(_signals_in(t, every_signal) for t in pieces))
+
+        def secret(label: str, text: str, signals: Iterable[str] = ()) -> Secret:
+            return Secret(
+                label,
+                tuple(s for s in signals if s not in said),
+                _numbers_of(text) - allowed_numbers,
+                _stems_of(text) - allowed_stems,
             )
-        for index, text in enumerate(corrections):
-            secrets.append(
-                Secret(
-                    f"correction {index + 1}",
-                    (),
-                    frozenset(_numbers(text) - allowed_numbers),
-                    frozenset(set(content_stems(text)) - allowed_stems),
-                )
-            )
-        earlier = [
-            s for turn in earlier_turns for s in split_sentences(turn) if len(_words(s)) >= 3
-        ]
-        return cls(secrets, allowed_text, earlier)
+
+        secrets = [secret(f"key point {kp}", text, signals) for kp, text, signals in key_points]
+        secrets += [secret(f"correction {i + 1}", t) for i, t in enumerate(corrections)]
+        earlier = [s for turn in earlier_turns for s in _question_sentences(turn)]
+        giveaway_allowed = any(_has_giveaway(t) for t in pieces)
+        return cls(secrets, "\n".join(pieces), earlier, giveaway_allowed)
 
     def sentence_problem(self, sentence: str) -> str | None:
         """Why this one sentence must not be shown, or None."""
-        if _GIVEAWAY.search(sentence) and not _GIVEAWAY.search(self.allowed):
+        if not self.giveaway_allowed and _GIVEAWAY.search(sentence):
             return "it talks about the rubric or the expected answer"
-        numbers = _numbers(sentence)
+        numbers = _numbers_of(sentence)
         # A question may name a topic ("how would you cache hot links?"); a statement that
         # matches a key point's signals makes the point for the candidate.
         statement = not sentence.rstrip().endswith("?")
-        stems = set(content_stems(sentence))
+        stems = _stems_of(sentence)
         for secret in self.secrets:
             if secret.numbers & numbers or secret.restated_by(stems):
                 return f"it states {secret.label}"
             if statement and any(_signal_matches(s, sentence) for s in secret.signals):
                 return f"it states {secret.label}"
-        if len(_words(sentence)) >= MIN_REPEAT_WORDS and sentence.rstrip().endswith("?"):
+        if len(_word_set(sentence)) >= MIN_REPEAT_WORDS and sentence.rstrip().endswith("?"):
             for earlier in self.earlier_questions:
                 if similarity(sentence, earlier) >= REPEAT_SIMILARITY:
                     return "it repeats an earlier question"
