@@ -464,8 +464,6 @@ class OpenAIInterviewer:
         analysis, offline, excluded = await analysing
         grade: LLMGrade = result.value  # type: ignore[assignment]
         flags = list(analysis.flags)
-        if excluded and FLAG_INJECTION not in flags:
-            flags.append(FLAG_INJECTION)
         floor = bool({"empty", "gibberish"} & set(flags))
         try:
             card, dropped = build_scorecard(

@@ -499,7 +499,7 @@ def build_scorecard(
     index = EvidenceIndex(candidate_words)
     offline_by_id = {c.id: c for c in offline.criteria} if offline else {}
     flags = list(dict.fromkeys(offline_flags))
-    if grade.injection_attempt and "injection_attempt" not in flags:
+    if (grade.injection_attempt or excluded) and "injection_attempt" not in flags:
         flags.append("injection_attempt")
     injected = "injection_attempt" in flags
     dropped = 0
