@@ -249,6 +249,21 @@ def test_a_slow_model_is_graded_by_the_model_not_the_fallback(server, tmp_path):
     result, record = practice(server, tmp_path, ONSITE_REQUEST_TIMEOUT="0.5")
     assert result.returncode == 0, result.stderr
     assert record["scorecard"]["grader"].startswith("openai:")
+    assert "Grading…" in result.stdout
+
+
+def test_grading_progress_reaches_a_listener_while_the_grade_streams(server, monkeypatch, catalog):
+    from simulator.backends.openai_backend import OpenAIInterviewer
+    from tests.test_openai_e2e import ctx_for
+
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-000000")
+    backend = OpenAIInterviewer.from_settings(Settings(backend="openai"))
+    pieces: list[str] = []
+    backend.grade_progress = pieces.append
+    card = asyncio.run(backend.grade(ctx_for(catalog)))
+    assert card.grader.startswith("openai:")
+    assert len(pieces) > 3 and '"criteria"' in "".join(pieces)
 
 
 def test_a_loop_against_a_quirky_server(server, tmp_path):

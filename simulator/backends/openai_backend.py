@@ -203,6 +203,9 @@ class OpenAIInterviewer:
         """Structured-output modes this server rejects or ignores (learnt, only grows)."""
         self._analyses: dict[tuple[str, str, str], Analysis] = {}
         """Offline analysis of single answers, by content: a pure function's cache."""
+        self.grade_progress: TokenSink | None = None
+        """Set by a client (the app, the headless player) to see grades being written: it
+        receives each streamed piece of every grade in progress."""
 
     @classmethod
     def from_settings(cls, settings: Any, http_client: Any = None) -> OpenAIInterviewer:
@@ -454,6 +457,7 @@ class OpenAIInterviewer:
                 "scorecard",
                 lambda data: check_grade(LLMGrade.model_validate(data), ctx.rubric),
                 self._unsupported,
+                progress=self.grade_progress,
             )
         except (BackendError, GradingFailed) as err:
             await analysing
