@@ -7,11 +7,18 @@ SDK and langchain-core, which the rest of onsite never imports.
 - Turns stream token by token; every request of a round starts with the same system message
   (persona, rubric, question: byte-identical across turns) and the conversation so far, so
   providers' prompt caching applies; the per-turn notes come last.
+- Every turn is vetted before it is shown or stored (llm/vetting.py): reasoning stripped, cut at
+  a role label (also sent as stop sequences), capped in length, released sentence by sentence
+  only when it gives away no key point, repeats no earlier question and does not speak as the
+  candidate. A turn that breaks a rule is asked for once more, then the offline interviewer's
+  turn is used. What the candidate saw is exactly what is stored and sent back as history.
 - Grades come from structured output (json_schema, else json_object, else tolerant extraction),
   validated, with quotes checked against the candidate's words; decision and overall are computed
   here from the rubric's weights. A grade that cannot be obtained is the offline grade, labelled
   "offline (fallback: <reason>)".
-- The offline analysis runs alongside: its injection flag is always kept, and it tells the
+- The offline analysis and grade run alongside: the injection flag is always kept, text aimed at
+  the grader is never evidence, an injection caps each criterion at the offline score plus one,
+  and a large disagreement with the offline grade is flagged. The analysis also tells the
   interviewer which criteria still lack evidence.
 """
 
