@@ -380,11 +380,18 @@ class OpenAIInterviewer:
             )
             if attempt == 0:
                 tag, criterion, _ = parse_turn(completion.text)
-            if problem is None or "?" in shown:
+            if "?" in shown:
                 break
-            log.info("interviewer turn not used (%s); asking again", problem)
-            messages = [*messages[:-1], _redo(messages[-1], problem)]
-        else:
+            ran_on = view.stopped == "cap" or completion.finish_reason == "length"
+            if problem is None and not (ran_on and not ctx.must_close):
+                break
+            if problem is None:  # an essay with no question: asking again gets another one
+                problem = "it ran on without asking anything"
+                break
+            if attempt + 1 < TURN_ATTEMPTS:
+                log.info("interviewer turn not used (%s); asking again", problem)
+                messages = [*messages[:-1], _redo(messages[-1], problem)]
+        if problem is not None and "?" not in shown:
             log.info("interviewer turn not used (%s); the offline interviewer's turn", problem)
             offline = await self._offline.reply(ctx)
             sink = _continuing(shown, on_token)
