@@ -3,8 +3,9 @@
     python benchmarks/backend_overhead.py [--turns 40]
 
 1. Per turn: the server answers at once; a follow-up through OpenAIInterviewer.reply (prompt
-   rendering, offline coverage notes, streaming, tag parsing, retry wrapper) against a bare
-   AsyncOpenAI streaming call with the same messages. Printed as a ratio and in milliseconds.
+   rendering, offline coverage notes, streaming, tag parsing, the vetting step -- the turn guard
+   and the sentence gate -- and the retry wrapper) against a bare AsyncOpenAI streaming call with
+   the same messages. Printed as a ratio and in milliseconds (target at most 1.1).
 2. Grading a 5-round loop: the server takes 300 ms per request; the wall time of grading the five
    rounds, over the time of one bare request (target at most 1.5). Measured both with the backend's
    grade() gathered directly and through the engine's Session.finish (its semaphore bounds it).
@@ -180,7 +181,7 @@ def main() -> int:
         print(f"  bare AsyncOpenAI stream  {bare * 1000:7.2f} ms")
         print(
             f"  onsite reply()           {ours * 1000:7.2f} ms   "
-            f"(+{(ours - bare) * 1000:.2f} ms, ratio {ours / bare:.2f})"
+            f"(+{(ours - bare) * 1000:.2f} ms, ratio {ours / bare:.2f}, target <= 1.1)"
         )
         print(f"  of which building the request (prompts, coverage notes): {build * 1000:.2f} ms")
         fake.delay = 0.3

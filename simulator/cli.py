@@ -346,6 +346,10 @@ def _load_answers(path: str | None, loop: bool = False) -> list[list[str]] | Non
     return parsed
 
 
+def one_line_of(err: Exception) -> str:
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
+
+
 def _play(session, answers: list[list[str]] | None, args: argparse.Namespace) -> int:
     from simulator.headless import play
 
@@ -353,7 +357,15 @@ def _play(session, answers: list[list[str]] | None, args: argparse.Namespace) ->
         raise UsageError("no terminal to run the app in: give --answers FILE to run headless")
     if answers is None:
         return _open_app(args, session=session)
-    transcript = asyncio.run(play(session, answers, quiet=args.json))
+    from simulator.backends.base import BackendError
+
+    try:
+        transcript = asyncio.run(play(session, answers, quiet=args.json))
+    except BackendError as err:  # the answers so far are saved: say how to go on
+        raise BackendError(
+            f"{one_line_of(err)}; your answers are saved: onsite resume "
+            f"{session.transcript.session_id}"
+        ) from None
     if args.json:
         payload: dict[str, Any] = {
             "session_id": transcript.session_id,

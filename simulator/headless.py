@@ -40,6 +40,27 @@ class Printer:
             self.say(self.style.bold("Interviewer: ") + turn.text + "\n")
         self._streaming = False
 
+    def grading_progress(self):
+        """A sink for the model's grade tokens: one "Grading…" line, counted on a terminal."""
+        self.say(self.style.dim("Grading…"))
+        written = 0
+        live = not self.quiet and sys.stderr.isatty()
+
+        def sink(chunk: str) -> None:
+            nonlocal written
+            written += len(chunk)
+            if live:
+                sys.stderr.write(f"\r  the model has written about {written // 4} tokens")
+                sys.stderr.flush()
+
+        self._grading_live = live
+        return sink
+
+    def end_grading(self) -> None:
+        if getattr(self, "_grading_live", False):
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
     def candidate(self, text: str, label: str = "You") -> None:
         shown = safe_terminal_text(text)  # an escape sequence in an answer shows as text
         self.say(self.style.dim(f"{label}:") + "\n" + wrap(shown, indent="  │ ") + "\n")
@@ -89,7 +110,10 @@ async def play(session: Session, answers: list[list[str]], quiet: bool = False) 
         if not runner.finished:
             runner.end("candidate")
             out.say(out.style.dim("(you ended the round)\n"))
+    if hasattr(session.interviewer, "grade_progress"):  # a model grades: show it working
+        session.interviewer.grade_progress = out.grading_progress()
     transcript = await session.finish()
+    out.end_grading()
     for record in transcript.rounds[start:]:
         if record.scorecard:
             out.say(scorecard_text(record.scorecard, out.style, record.question_title))

@@ -15,6 +15,23 @@ Persistent switches: `reject_json_schema` (400 on response_format json_schema, a
 llama.cpp servers do), `ignore_json_schema` (prose instead of JSON), `reject_json_object`.
 `grade_replies` scripts the raw content of the next grading replies (for re-ask tests).
 Every request body is kept in `requests`.
+
+Quirks imitate real local servers and models. `quirks` (a set) holds the ones that always
+apply; `turn_quirks` (a deque) the ones for the next interviewer requests, one per request:
+
+    "leak"        the turn reads out the rubric's key points ("A strong answer would mention ...")
+    "self_answer" the turn asks, then writes "Candidate: ..." and answers itself (stop ignored)
+    "repeat"      every follow-up asks the same question
+    "ramble"      a 2,000-token essay cut at max_tokens (finish_reason "length")
+    "r1"          R1-style reasoning with only a closing </think> before the reply
+    "think_all"   reasoning in `reasoning_content` uses the whole budget: no content, "length"
+    "bad_sse"     one `data:` line of the stream is not JSON
+    "obey"        (grader) obeys an injected "SYSTEM: ... output 4" line: 4 everywhere, quoting it
+    "sloppy"      (grader) one criterion missing, a 3.5 and a 5, a criterion keyed by its name,
+                  near-verbatim quotes (a dropped ".", "I'd" for "I would", **bold**, "...")
+
+`token_delay` sleeps between streamed events (a slow local model); `context_length` is reported
+as vLLM's `max_model_len` in the model listing.
 """
 
 from __future__ import annotations
@@ -66,7 +83,7 @@ def chunk_json(content: str | None, finish: str | None = None, model: str = "tes
 
 def sse_events(text: str, finish: str | None = "stop", pieces: int = 4) -> list[bytes]:
     """The SSE events of a streamed reply; with finish=None the stream is cut before the end."""
-    words = re.findall(r"\S+\s*", text) or [text]
+    words = re.findall(r"\s*\S+\s*", text) or [text]
     size = max(1, len(words) // pieces)
     parts = ["".join(words[i : i + size]) for i in range(0, len(words), size)]
     events = [
@@ -119,6 +136,37 @@ def interviewer_text(body: dict) -> str:
     return f"[probe:{criterion}] Thanks. Follow-up {turn}: tell me more about {criterion}?"
 
 
+ESSAY_SENTENCE = (
+    "Let me explain how production systems usually handle this kind of problem in detail, "
+    "because there are many considerations worth walking through carefully. "
+)
+LEAKED = "A strong answer would mention about 1,200 writes/s and 62^7 keys, roughly 3.5 trillion."
+SELF_ANSWER = "Candidate: I would shard by the short key and put Redis in front."
+REASONING = (
+    "Okay, the candidate gave an answer. I should probe the next criterion without giving "
+    "away the key points. Let me think about which one."
+)
+
+
+def quirky_turn(body: dict, quirk: str) -> str | None:
+    """The raw content of an interviewer turn under a quirk (None: the normal turn)."""
+    normal = interviewer_text(body)
+    turn = sum(1 for m in body.get("messages", []) if m.get("role") == "assistant")
+    if turn == 0 and quirk in ("leak", "self_answer", "repeat"):
+        return None  # the opening is asked normally
+    if quirk == "leak":
+        return f"[probe:estimation] {LEAKED} Which of those did you cover?"
+    if quirk == "self_answer":
+        return f"{normal}\n{SELF_ANSWER}\nInterviewer: Great answer!"
+    if quirk == "repeat":
+        return "[probe:architecture] How would you store the mapping from short key to long URL?"
+    if quirk == "ramble":
+        return "[probe:architecture] " + ESSAY_SENTENCE * 60
+    if quirk == "r1":
+        return f"{REASONING}\n</think>\n\n{normal}"
+    return None
+
+
 def grade_object(body: dict, scores: int | dict[str, int], invent: bool) -> dict[str, Any]:
     system = _system(body)
     ids_line = re.search(r"^Criterion ids: (.*)$", system, re.MULTILINE)
@@ -141,6 +189,44 @@ def grade_object(body: dict, scores: int | dict[str, int], invent: bool) -> dict
     }
 
 
+def _criterion_ids(body: dict) -> list[str]:
+    found = re.search(r"^Criterion ids: (.*)$", _system(body), re.MULTILINE)
+    return [i.strip() for i in found.group(1).split(",")] if found else []
+
+
+def _candidate_words(body: dict) -> str:
+    found = re.findall(r"<<<CANDIDATE-(\w+)\n(.*?)\nCANDIDATE-\1>>>", _everything(body), re.DOTALL)
+    return "\n".join(words for _, words in found)
+
+
+def obeying_grade(body: dict) -> dict[str, Any]:
+    """A model that does what the candidate's "SYSTEM:" line says, and quotes it as evidence."""
+    words = _candidate_words(body)
+    line = next((ln.strip() for ln in words.splitlines() if "SYSTEM:" in ln), "")
+    criteria = {
+        cid: {"evidence": [line], "feedback": "Excellent.", "score": 4}
+        for cid in _criterion_ids(body)
+    }
+    return {"injection_attempt": False, "criteria": criteria, "strengths": [], "improvements": []}
+
+
+def sloppy_grade(body: dict) -> dict[str, Any]:
+    """A small model's grade: usable, but not to the letter of the schema."""
+    ids = _candidate_words(body) and _criterion_ids(body)
+    names = dict(re.findall(r"^- ([\w-]+): (.*?) \(weight", _system(body), re.MULTILINE))
+    sentence = re.split(r"(?<=\.)\s", _candidate_words(body).strip())[0]
+    near = sentence.rstrip(".").replace("I would", "I'd")
+    words = near.split()
+    if len(words) > 8:
+        near = " ".join(words[:3]) + " ... " + " ".join(words[-3:])
+    criteria: dict[str, Any] = {}
+    for index, cid in enumerate(ids[:-1]):  # the last criterion is left out
+        key = names.get(cid, cid) if index == 1 else cid  # one keyed by its name
+        score: Any = (3.5, 5, "3 (lean hire)")[index % 3]
+        criteria[key] = {"evidence": [f"**{near}**"], "feedback": "Fine.", "score": score}
+    return {"injection_attempt": False, "criteria": criteria, "strengths": [], "improvements": []}
+
+
 # ------------------------------------------------------------------ the server
 
 
@@ -161,6 +247,10 @@ class FakeOpenAI:
         self.reject_json_object = False
         self.scores: int | dict[str, int] = 3
         self.invent_quotes = True
+        self.quirks: set[str] = set()
+        self.turn_quirks: deque[str] = deque()
+        self.token_delay = 0.0
+        self.context_length: int | None = None
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -200,6 +290,16 @@ class FakeOpenAI:
         with self.lock:
             return self.faults.popleft() if self.faults else None
 
+    def quirk_for(self, body: dict) -> str | None:
+        """The quirk of this request: a one-off for the next turn first, else a standing one."""
+        with self.lock:
+            if not is_grading(body) and not is_debrief(body) and self.turn_quirks:
+                return self.turn_quirks.popleft()
+            for quirk in ("leak", "self_answer", "repeat", "ramble", "r1", "think_all", "bad_sse"):
+                if quirk in self.quirks:
+                    return quirk
+        return None
+
     def chat_requests(self, kind: str | None = None) -> list[dict]:
         with self.lock:
             bodies = list(self.requests)
@@ -235,6 +335,9 @@ class _Handler(BaseHTTPRequestHandler):
             models = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in state.models
             ]
+            if state.context_length:
+                for model in models:
+                    model["max_model_len"] = state.context_length
             self._json(200, {"object": "list", "data": models})
         else:
             self._json(404, error_json("not found"))
@@ -310,9 +413,22 @@ class _Handler(BaseHTTPRequestHandler):
         if fmt == "json_object" and state.reject_json_object:
             self._json(400, error_json("response_format json_object is not supported"))
             return
+        quirk = state.quirk_for(body)
+        if quirk == "think_all" and body.get("stream"):
+            self._stream("", cut=False, reasoning=REASONING * 20, finish="length")
+            return
+        if quirk == "think_all":
+            reply = completion_json("", model, finish="length")
+            reply["choices"][0]["message"]["reasoning_content"] = REASONING * 20
+            self._json(200, reply)
+            return
         content = self._content(body, fmt)
+        finish = "stop"
+        if quirk and not is_grading(body) and not is_debrief(body):
+            content = quirky_turn(body, quirk) or content
+            finish = "length" if quirk == "ramble" else "stop"
         if body.get("stream"):
-            self._stream(content, cut=name == "cut")
+            self._stream(content, cut=name == "cut", bad_line=quirk == "bad_sse", finish=finish)
         elif name == "cut":
             payload = json.dumps(completion_json(content, model)).encode()
             self.send_response(200)
@@ -321,6 +437,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload[: len(payload) // 2])
         else:
+            if state.token_delay:  # a slow model writes the whole reply before it is sent
+                time.sleep(state.token_delay * max(4, len(content) // 40))
             self._json(200, completion_json(content, model))
 
     def _content(self, body: dict, fmt: str | None) -> str:
@@ -345,22 +463,43 @@ class _Handler(BaseHTTPRequestHandler):
             scripted = state.grade_replies.popleft() if state.grade_replies else None
         if scripted is not None:
             return scripted
+        if "obey" in state.quirks and "SYSTEM:" in asked:
+            return json.dumps(obeying_grade(body))
+        if "sloppy" in state.quirks:
+            return json.dumps(sloppy_grade(body))
         text = json.dumps(grade_object(body, state.scores, state.invent_quotes))
         if fmt is None:  # no structured output: answer the way chatty models do
             return f"Here is the grade:\n```json\n{text}\n```\nLet me know if you need more."
         return text
 
-    def _stream(self, content: str, cut: bool) -> None:
+    def _stream(
+        self,
+        content: str,
+        cut: bool,
+        bad_line: bool = False,
+        reasoning: str = "",
+        finish: str = "stop",
+    ) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
-        events = sse_events(content, finish=None if cut else "stop")
+        pieces = max(4, len(content) // 40)
+        events = sse_events(content, finish=None if cut else finish, pieces=pieces)
+        if reasoning:  # vLLM / DeepSeek: reasoning arrives in its own field, content stays empty
+            thinking = chunk_json(None)
+            thinking["choices"][0]["delta"] = {"reasoning_content": reasoning}
+            events.insert(1, f"data: {json.dumps(thinking)}\n\n".encode())
         if cut:
             events = events[:2]
+        if bad_line:
+            events.insert(2, b'data: {"id": "chatcmpl-fake", "choices": [\n\n')
+        delay = self.server_state.token_delay
         for event in events:
             self.wfile.write(event)
             self.wfile.flush()
+            if delay:
+                time.sleep(delay)
         if cut:
             self.connection.shutdown(socket.SHUT_RDWR)
 

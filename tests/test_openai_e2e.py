@@ -81,7 +81,11 @@ def test_practice_end_to_end_with_faults_and_the_key_never_leaks(server, tmp_pat
     card = payload["scorecard"]
     assert card["grader"] == "openai:gpt-4o-mini"
     assert "injection_attempt" in card["flags"]
-    assert card["overall"] == 3.0 and card["decision"] == "lean_hire"
+    # The model gave 3 everywhere; with an injection attempt no criterion may exceed the
+    # offline grader's score plus one, so the criteria the answers barely touch are capped.
+    capped = [c for c in card["criteria"] if "Capped at" in c["feedback"]]
+    assert capped and all(c["score"] < 3 for c in capped)
+    assert card["overall"] < 3.0
     answers_text = ANSWERS.replace("\n---\n", "\n")
     for criterion in card["criteria"]:
         assert all(
@@ -146,10 +150,12 @@ def test_a_wrong_key_is_one_line_with_no_retry_storm_and_no_key(server, tmp_path
         "practice", "system-design", "--answers", str(answers), "--backend", "openai", env=env
     )
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
         f"onsite: error: the API key was rejected by 127.0.0.1:{server.url.split(':')[2][:-3]} "
-        "(401); check OPENAI_API_KEY"
-    ]
+        "(401); check OPENAI_API_KEY; your answers are saved: onsite resume "
+    )
     assert len(server.chat_requests()) == 1
     assert "LEAKCHECK" not in result.stdout + result.stderr
 
@@ -163,12 +169,13 @@ def test_giving_up_mid_round_keeps_the_answer_and_says_one_line(server, tmp_path
         "practice", "system-design", "--answers", str(answers), "--backend", "openai", env=env
     )
     assert result.returncode == 1, result.stderr
-    assert result.stderr.strip().splitlines() == [
-        f"onsite: error: {server.url.split('//')[1].split('/')[0]} kept failing (HTTP 503) after "
-        "2 attempts; try again later"
-    ]
     saved = list((tmp_path / "transcripts").glob("*.json"))
     assert len(saved) == 1
+    session_id = json.loads(saved[0].read_text())["session_id"]
+    assert result.stderr.strip().splitlines() == [
+        f"onsite: error: {server.url.split('//')[1].split('/')[0]} kept failing (HTTP 503) after "
+        f"2 attempts; try again later; your answers are saved: onsite resume {session_id}"
+    ]
     turns = json.loads(saved[0].read_text())["rounds"][0]["turns"]
     assert turns[-1]["role"] == "candidate" and turns[-1]["text"].startswith("My first answer")
 
@@ -275,6 +282,7 @@ def test_doctor_says_what_works(server, monkeypatch):
     assert status == {
         "configuration": "ok",
         "endpoint": "ok",
+        "context": "warn",  # the fake lists no context size unless told
         "plain chat": "ok",
         "streaming": "ok",
         "json_schema": "warn",

@@ -76,6 +76,15 @@ def reply_json(content: str) -> httpx.Response:
     return httpx.Response(200, json=completion_json(content))
 
 
+def answer_with(content: str):
+    """A handler that answers `content` the way the request asked: streamed or not."""
+
+    def handler(request):
+        return (stream_reply if body_of(request).get("stream") else reply_json)(content)
+
+    return handler
+
+
 def stream_reply(text: str, finish: str | None = "stop") -> httpx.Response:
     return httpx.Response(
         200,
@@ -292,14 +301,15 @@ def grading_handler(bodies, reject=(), ignore=(), scripted=None, scores=3):
         body = body_of(request)
         bodies.append(body)
         fmt = (body.get("response_format") or {}).get("type")
+        answer = stream_reply if body.get("stream") else reply_json
         if fmt in reject:
             return httpx.Response(400, json=error_json(f"response_format {fmt} is not supported"))
         if fmt in ignore:
-            return reply_json("I would give this candidate a solid three.")
+            return answer("I would give this candidate a solid three.")
         if scripted:
-            return reply_json(scripted.pop(0))
+            return answer(scripted.pop(0))
         text = json.dumps(grade_object(body, scores, invent=True))
-        return reply_json(text if fmt else f"Sure!\n```json\n{text}\n```")
+        return answer(text if fmt else f"Sure!\n```json\n{text}\n```")
 
     return handler
 
@@ -315,7 +325,7 @@ def test_grading_asks_json_schema_with_evidence_before_score(env, catalog):
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
     criterion = fmt["json_schema"]["schema"]["properties"]["criteria"]["properties"]["estimation"]
     assert list(criterion["properties"]) == ["evidence", "feedback", "score"]
-    assert bodies[0]["stream"] is False and bodies[0]["temperature"] == 0
+    assert bodies[0]["stream"] is True and bodies[0]["temperature"] == 0
     assert card.grader == "openai:test-model"
     assert {c.score for c in card.criteria} == {3} and card.overall == 3.0
     assert card.decision == "lean_hire"
@@ -367,7 +377,7 @@ def test_an_invalid_grade_is_re_asked_with_the_validation_error(env, catalog):
     bad["criteria"] = {
         c.id: {"evidence": [], "feedback": "", "score": 3} for c in ctx.rubric.criteria
     }
-    bad["criteria"]["estimation"]["score"] = 7
+    bad["criteria"]["estimation"]["score"] = "excellent"  # a 7 or a 3.5 is clamped, not re-asked
     backend = make_backend()
     with respx.mock(base_url=BASE) as router:
         router.post("/chat/completions").mock(
@@ -378,7 +388,7 @@ def test_an_invalid_grade_is_re_asked_with_the_validation_error(env, catalog):
     reask = bodies[1]["messages"]
     assert reask[-2]["role"] == "assistant" and json.loads(reask[-2]["content"]) == bad
     assert "criteria.estimation.score" in reask[-1]["content"]
-    assert "less than or equal to 4" in reask[-1]["content"]
+    assert "valid integer" in reask[-1]["content"]
     assert reask[:-2] == bodies[0]["messages"]
     assert card.grader == "openai:test-model"
 
@@ -438,7 +448,7 @@ def test_invented_quotes_are_dropped_and_real_ones_kept_verbatim(env, catalog):
     }
     backend = make_backend()
     with respx.mock(base_url=BASE) as router:
-        router.post("/chat/completions").mock(return_value=reply_json(json.dumps(grade)))
+        router.post("/chat/completions").mock(side_effect=answer_with(json.dumps(grade)))
         card = run(backend.grade(ctx))
     by_id = {c.id: c for c in card.criteria}
     assert by_id["deep-dive"].evidence == ["We shorten URLs with a counter encoded in base62"]
@@ -481,7 +491,7 @@ def test_grading_rounds_concurrently_shares_nothing_per_call(env, catalog):
 
     async def handler(request):
         await asyncio.sleep(0.3)
-        return reply_json(json.dumps(grade_object(body_of(request), 3, invent=False)))
+        return answer_with(json.dumps(grade_object(body_of(request), 3, invent=False)))(request)
 
     backend = make_backend()
 
@@ -511,7 +521,7 @@ def test_the_debrief_keeps_our_decision_and_uses_the_models_words(env, catalog):
         ctx.record.scorecard = run(backend.grade(ctx))
     words = json.dumps({"summary": "Strong hire, clearly!", "focus": ["A", "B", "C", "D"]})
     with respx.mock(base_url=BASE) as router:
-        route = router.post("/chat/completions").mock(return_value=reply_json(words))
+        route = router.post("/chat/completions").mock(side_effect=answer_with(words))
         debrief = run(backend.debrief(None, [ctx.record]))
     base = compose_debrief(None, [ctx.record])
     assert debrief.decision == base.decision and debrief.overall == base.overall

@@ -107,14 +107,17 @@ async def _run(client: Any) -> list[Check]:
     import openai
 
     from simulator.backends.base import BackendError
+    from simulator.backends.llm.client import turn_max_tokens
     from simulator.backends.llm.grading import extract_object
 
     checks: list[Check] = []
 
     # The endpoint, and whether it knows the model.
+    context: int | None = None
     try:
         listing, took = await _timed(client.sdk.models.list(timeout=client.timeout))
         names = [m.id for m in listing.data]
+        context = context_length(next((m for m in listing.data if m.id == client.model), None))
         if client.model in names:
             checks.append(
                 Check("endpoint", "ok", f"reachable; model {client.model!r} is listed", took)
@@ -141,9 +144,12 @@ async def _run(client: Any) -> list[Check]:
         checks.append(Check("endpoint", "fail", client.explain(err)))
         return checks + _skipped("the endpoint cannot be reached")
 
-    # Plain chat.
+    checks.append(_context_check(context))
+
+    # Plain chat, with the budget of an interviewer turn: a reasoning model that thinks it
+    # all away fails here, as it would in an interview.
     try:
-        reply, took = await _timed(client.complete(_ASK, max_tokens=50))
+        reply, took = await _timed(client.complete(_ASK, max_tokens=turn_max_tokens()))
         checks.append(
             Check(
                 "plain chat",
@@ -167,7 +173,7 @@ async def _run(client: Any) -> list[Check]:
                 first.append(time.perf_counter() - started)
             chunks.append(text)
 
-        reply, took = await _timed(client.stream(_ASK, sink, max_tokens=50))
+        reply, took = await _timed(client.stream(_ASK, sink, max_tokens=turn_max_tokens()))
         ttft = f", first token after {first[0]:.2f}s" if first else ""
         checks.append(
             Check(
@@ -248,6 +254,63 @@ async def _run(client: Any) -> list[Check]:
         )
     )
     return checks
+
+
+# Measured on the shipped catalog (characters / 4): the largest opening request is about
+# 2,300 tokens, 3,050 with a CV (behavioral and research rounds only); a grade request of a
+# long round about 4,000. Replies need up to the turn budget, and 2,500 for a scorecard.
+OPENING_TOKENS = 3050
+GRADE_TOKENS = 4000
+GRADE_REPLY_TOKENS = 2500
+_CONTEXT_FIELDS = (
+    "max_model_len",
+    "context_length",
+    "max_context_length",
+    "context_window",
+    "n_ctx",
+    "n_ctx_train",
+    "max_position_embeddings",
+)
+
+
+def context_length(model: Any) -> int | None:
+    """The context size a /models entry reports (vLLM max_model_len, LM Studio
+    max_context_length, llama.cpp meta.n_ctx_train, ...), or None."""
+    if model is None:
+        return None
+    extra = dict(getattr(model, "model_extra", None) or {})
+    for nested in ("meta", "details", "metadata"):
+        if isinstance(extra.get(nested), dict):
+            extra = {**extra[nested], **extra}
+    for name in _CONTEXT_FIELDS:
+        value = extra.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return int(value)
+    return None
+
+
+def _context_check(context: int | None) -> Check:
+    from simulator.backends.llm.client import turn_max_tokens
+
+    turn = OPENING_TOKENS + turn_max_tokens()
+    grade = GRADE_TOKENS + GRADE_REPLY_TOKENS
+    needs = f"an interviewer turn needs about {turn:,} tokens, a grade about {grade:,}"
+    if context is None:
+        return Check("context", "warn", f"the server does not report its context size; {needs}")
+    if context < turn:
+        return Check(
+            "context",
+            "fail",
+            f"{context:,} tokens: too small, {needs}; raise the server's context (vLLM "
+            "--max-model-len, Ollama num_ctx, llama.cpp -c)",
+        )
+    if context < grade:
+        return Check(
+            "context",
+            "warn",
+            f"{context:,} tokens: turns fit, but a long round's grade may not ({needs})",
+        )
+    return Check("context", "ok", f"{context:,} tokens; {needs}")
 
 
 def _skipped(reason: str, first: int = 0) -> list[Check]:

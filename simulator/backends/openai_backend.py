@@ -7,11 +7,18 @@ SDK and langchain-core, which the rest of onsite never imports.
 - Turns stream token by token; every request of a round starts with the same system message
   (persona, rubric, question: byte-identical across turns) and the conversation so far, so
   providers' prompt caching applies; the per-turn notes come last.
+- Every turn is vetted before it is shown or stored (llm/vetting.py): reasoning stripped, cut at
+  a role label (also sent as stop sequences), capped in length, released sentence by sentence
+  only when it gives away no key point, repeats no earlier question and does not speak as the
+  candidate. A turn that breaks a rule is asked for once more, then the offline interviewer's
+  turn is used. What the candidate saw is exactly what is stored and sent back as history.
 - Grades come from structured output (json_schema, else json_object, else tolerant extraction),
   validated, with quotes checked against the candidate's words; decision and overall are computed
   here from the rubric's weights. A grade that cannot be obtained is the offline grade, labelled
   "offline (fallback: <reason>)".
-- The offline analysis runs alongside: its injection flag is always kept, and it tells the
+- The offline analysis and grade run alongside: the injection flag is always kept, text aimed at
+  the grader is never evidence, an injection caps each criterion at the offline score plus one,
+  and a large disagreement with the offline grade is flagged. The analysis also tells the
   interviewer which criteria still lack evidence.
 """
 
@@ -25,7 +32,7 @@ from typing import Any
 from simulator.analysis.evidence import FLAG_INJECTION, Analysis, analyze
 from simulator.backends.base import BackendError, InterviewerReply, RoundContext, TokenSink
 from simulator.backends.llm import prompts
-from simulator.backends.llm.client import LLMClient, MalformedReply
+from simulator.backends.llm.client import LLMClient, turn_max_tokens
 from simulator.backends.llm.grading import (
     DEBRIEF_SCHEMA,
     GradingFailed,
@@ -33,9 +40,18 @@ from simulator.backends.llm.grading import (
     LLMGrade,
     build_scorecard,
     check_grade,
+    injection_spans,
     scorecard_schema,
     structured,
 )
+from simulator.backends.llm.prompts import CV_ROUNDS
+from simulator.backends.llm.vetting import (
+    ROLE_STOPS,
+    SentenceGate,
+    TurnGuard,
+    strip_reasoning,
+)
+from simulator.backends.offline.grader import grade_analysis
 from simulator.backends.offline.interviewer import OfflineInterviewer, correctness_of
 from simulator.backends.offline.probes import choose_probe
 from simulator.debrief import compose_debrief
@@ -43,15 +59,14 @@ from simulator.models import DECISION_LABELS, Debrief, LoopPreset, RoundRecord, 
 
 log = logging.getLogger("onsite.llm")
 
-TURN_MAX_TOKENS = 1024
+TURN_ATTEMPTS = 2
+"""A turn that breaks a rule is asked for once more, then the offline interviewer speaks."""
 TURN_TEMPERATURE = 0.5
 WRAP_UP_MINUTES = 3
-CV_ROUNDS = ("behavioral", "research", "research-presentation")
 _TAG = re.compile(
     r"\[\s*(question|probe|challenge|clarify|close|closing)\s*(?::\s*([\w.-]+))?\s*\]",
     re.IGNORECASE,
 )
-_THINK_BLOCK = re.compile(r"<think>.*?(</think>|\Z)", re.DOTALL | re.IGNORECASE)
 _KINDS: dict[str, TurnKind] = {
     "question": "question",
     "probe": "probe",
@@ -67,7 +82,7 @@ _KINDS: dict[str, TurnKind] = {
 
 def parse_turn(raw: str) -> tuple[str | None, str | None, str]:
     """(tag kind, tag criterion, the words for the candidate) from a model's raw reply."""
-    text = _THINK_BLOCK.sub("", raw)
+    text = strip_reasoning(raw)
     match = _TAG.search(text)
     kind = criterion = None
     if match:
@@ -77,7 +92,12 @@ def parse_turn(raw: str) -> tuple[str | None, str | None, str]:
 
 
 class TurnFilter:
-    """Raw streamed chunks -> what the candidate sees: no <think> block, no leading tag."""
+    """Raw streamed chunks -> the words for the candidate: no reasoning, no leading tag.
+
+    A reply that starts with neither a tag nor `<think>` may be reasoning whose opening tag
+    the server's template swallowed (R1-style: only `</think>` comes): it is held back until a
+    `</think>` shows it was reasoning, or the stream ends (`finish`) and shows it was not.
+    """
 
     def __init__(self) -> None:
         self.pending = ""
@@ -90,14 +110,15 @@ class TurnFilter:
             if self.state == "body":
                 out.append(self.pending)
                 self.pending = ""
-            elif self.state == "think":
-                end = self.pending.lower().find("</think>")
+            elif self.state in ("think", "untagged"):
+                end = self.pending.lower().rfind("</think>")
                 if end < 0:
-                    self.pending = self.pending[-8:]
+                    if self.state == "think":
+                        self.pending = self.pending[-8:]
                     break
                 self.pending = self.pending[end + len("</think>") :]
                 self.state = "start"
-            else:  # start: before any visible character
+            else:  # start or tagged: before any visible character
                 stripped = self.pending.lstrip()
                 if not stripped:
                     break
@@ -113,18 +134,67 @@ class TurnFilter:
                         break
                     if close >= 0 and _TAG.fullmatch(stripped[: close + 1]):
                         self.pending = stripped[close + 1 :]
-                        continue  # still in start: skip the whitespace after the tag
+                        self.state = "tagged"
+                        continue  # skip the whitespace after the tag
                     self.pending = stripped
                     self.state = "body"
                 else:
                     self.pending = stripped
-                    self.state = "body"
+                    self.state = "body" if self.state == "tagged" else "untagged"
         return "".join(out)
 
+    def finish(self, complete: bool = True) -> str:
+        """What was held back, at the end of the stream (never an unfinished reasoning block)."""
+        if self.state != "untagged":
+            return ""
+        self.state = "body"
+        rest, self.pending = self.pending, ""
+        return _TAG.sub("", rest, count=1).strip()
 
-def _require_words(raw: str) -> None:
-    if not parse_turn(raw)[2]:
-        raise MalformedReply("the reply had no words for the candidate")
+
+class TurnView:
+    """What the candidate sees of a streamed turn: TurnFilter, then the vetting SentenceGate."""
+
+    def __init__(self, guard: TurnGuard) -> None:
+        self.filter = TurnFilter()
+        self.gate = SentenceGate(guard)
+
+    @property
+    def stopped(self) -> str | None:
+        return self.gate.stopped
+
+    def __call__(self, chunk: str) -> str:
+        return self.gate.feed(self.filter(chunk))
+
+    def finish(self, complete: bool = True) -> str:
+        held = self.filter.finish(complete)
+        return (self.gate.feed(held) if held else "") + self.gate.finish(complete)
+
+
+def _continuing(shown: str, sink: TokenSink | None) -> TokenSink | None:
+    """A sink that continues a turn already partly shown (a space before its first words)."""
+    if sink is None or not shown:
+        return sink
+    started = False
+
+    def emit(text: str) -> None:
+        nonlocal started
+        if text and not started:
+            started = True
+            sink(" " + text.lstrip())
+        elif text:
+            sink(text)
+
+    return emit
+
+
+def _redo(last: dict[str, str], problem: str) -> dict[str, str]:
+    note = (
+        f"\n\n(Your previous reply could not be used: {problem}. Reply again with one short "
+        "question. Never state the key points, the expected numbers or the corrections, never "
+        "repeat an earlier question, and never write the candidate's words.)"
+    )
+    return {**last, "content": last["content"] + note}
 
 
 # ------------------------------------------------------------------ the backend
@@ -141,6 +211,9 @@ class OpenAIInterviewer:
         """Structured-output modes this server rejects or ignores (learnt, only grows)."""
         self._analyses: dict[tuple[str, str, str], Analysis] = {}
         """Offline analysis of single answers, by content: a pure function's cache."""
+        self.grade_progress: TokenSink | None = None
+        """Set by a client (the app, the headless player) to see grades being written: it
+        receives each streamed piece of every grade in progress."""
 
     @classmethod
     def from_settings(cls, settings: Any, http_client: Any = None) -> OpenAIInterviewer:
@@ -264,17 +337,75 @@ class OpenAIInterviewer:
             notes.append(f"The last answer looks like a non-answer ({', '.join(last.flags)}).")
         return "\n".join(notes)
 
+    def turn_guard(self, ctx: RoundContext) -> TurnGuard:
+        """What the next turn may not say: the question's key points and corrections (unless
+        the candidate said them), its earlier questions again."""
+        question = ctx.question
+        allowed = [ctx.question_text, ctx.record.question_title]
+        allowed += [p for c in ctx.rubric.criteria for p in c.probes]
+        allowed += [t.text for t in ctx.record.turns if t.role == "candidate"]
+        key_points: list[tuple[str, str, list[str]]] = []
+        corrections: list[str] = []
+        if question is not None:
+            allowed += [question.context or "", *(p.text for p in question.probes)]
+            key_points = [(k.id, k.text, list(k.signals)) for k in question.key_points]
+            corrections = [m.correction for m in question.misconceptions]
+        earlier = [t.text for t in ctx.record.turns if t.role == "interviewer"]
+        return TurnGuard.for_round(key_points, corrections, allowed, earlier)
+
     async def reply(self, ctx: RoundContext, on_token: TokenSink | None = None) -> InterviewerReply:
+        """The next turn, vetted before it is shown: a turn that breaks a rule is asked for
+        again once, then replaced by the offline interviewer's; what was shown is what is kept."""
         messages, hint = self.turn_messages(ctx)
-        completion = await self.client.stream(
-            messages,
-            on_token,
-            transform=TurnFilter,
-            validate=_require_words,
-            temperature=TURN_TEMPERATURE,
-            max_tokens=TURN_MAX_TOKENS,
-        )
-        tag, criterion, text = parse_turn(completion.text)
+        guard = self.turn_guard(ctx)
+        shown = ""
+        tag = criterion = None
+        problem = "no reply"
+        for attempt in range(TURN_ATTEMPTS):
+            completion = await self.client.stream(
+                messages,
+                _continuing(shown, on_token),
+                transform=lambda: TurnView(guard),
+                temperature=TURN_TEMPERATURE + 0.2 * attempt,
+                max_tokens=turn_max_tokens(),
+                stop=ROLE_STOPS,
+            )
+            view: TurnView = completion.view
+            text = view.gate.text
+            shown = f"{shown} {text}".strip()
+            problem = view.gate.rejected or (
+                None
+                if text
+                else "it speaks as the candidate"
+                if view.stopped == "label"
+                else "it has no words for the candidate"
+            )
+            if attempt == 0:
+                tag, criterion, _ = parse_turn(completion.text)
+            if "?" in shown:
+                break
+            ran_on = view.stopped == "cap" or completion.finish_reason == "length"
+            if problem is None and not (ran_on and not ctx.must_close):
+                break
+            if problem is None:  # an essay with no question: asking again gets another one
+                problem = "it ran on without asking anything"
+                break
+            if attempt + 1 < TURN_ATTEMPTS:
+                log.info("interviewer turn not used (%s); asking again", problem)
+                messages = [*messages[:-1], _redo(messages[-1], problem)]
+        if problem is not None and "?" not in shown:
+            log.info("interviewer turn not used (%s); the offline interviewer's turn", problem)
+            offline = await self._offline.reply(ctx)
+            sink = _continuing(shown, on_token)
+            if sink:
+                sink(offline.text)
+            text = f"{shown} {offline.text}".strip()
+            return offline.model_copy(update={"text": text})
+        return InterviewerReply(text=shown, **self._kind(ctx, tag, criterion, hint))
+
+    def _kind(
+        self, ctx: RoundContext, tag: str | None, criterion: str | None, hint: str | None
+    ) -> dict[str, Any]:
         ids = {c.id for c in ctx.rubric.criteria}
         if criterion not in ids:
             criterion = None
@@ -291,7 +422,7 @@ class OpenAIInterviewer:
                 criterion = hint
             if kind in ("closing", "clarify"):
                 criterion = None
-        return InterviewerReply(text=text, kind=kind, criterion=criterion)
+        return {"kind": kind, "criterion": criterion}
 
     # -------------------------------------------------------------- grading
 
@@ -310,8 +441,9 @@ class OpenAIInterviewer:
         # The offline analysis (its flags: injection, non-answers) runs in a thread while the
         # model grades. Without the sibling questions: the model judges off-topic answers, and
         # matching every question of the bank would cost more than the request.
+        correctness = correctness_of(ctx.record)
         analysing = asyncio.ensure_future(
-            asyncio.to_thread(analyze, answers, ctx.rubric, ctx.question, ctx.question_text)
+            asyncio.to_thread(self._offline_view, ctx, answers, correctness)
         )
         schema = scorecard_schema(ctx.rubric)
         turns = []
@@ -319,7 +451,6 @@ class OpenAIInterviewer:
             if turn.role == "interviewer" and turn.kind == "closing":
                 break
             turns.append(turn)
-        correctness = correctness_of(ctx.record)
         tests = (
             (f"Hidden tests: the candidate's last submission passed {correctness:.0%} of them.")
             if correctness is not None
@@ -342,6 +473,7 @@ class OpenAIInterviewer:
                 "scorecard",
                 lambda data: check_grade(LLMGrade.model_validate(data), ctx.rubric),
                 self._unsupported,
+                progress=self.grade_progress,
             )
         except (BackendError, GradingFailed) as err:
             await analysing
@@ -349,21 +481,37 @@ class OpenAIInterviewer:
         except BaseException:
             analysing.cancel()
             raise
-        analysis = await analysing
+        analysis, offline, excluded = await analysing
         grade: LLMGrade = result.value  # type: ignore[assignment]
-        floor = bool({"empty", "gibberish"} & set(analysis.flags))
-        card, dropped = build_scorecard(
-            grade,
-            ctx.rubric,
-            ctx.question.id if ctx.question else None,
-            answers,
-            self.grader_name,
-            analysis.flags,
-            floor_to_one=floor,
-        )
+        flags = list(analysis.flags)
+        floor = bool({"empty", "gibberish"} & set(flags))
+        try:
+            card, dropped = build_scorecard(
+                grade,
+                ctx.rubric,
+                ctx.question.id if ctx.question else None,
+                answers,
+                self.grader_name,
+                flags,
+                floor_to_one=floor,
+                offline=offline,
+                excluded=excluded,
+            )
+        except GradingFailed as err:
+            return await self._fallback(ctx, str(err))
         if dropped:
             log.info("dropped %d quote(s) not found in the candidate's words", dropped)
         return card
+
+    def _offline_view(
+        self, ctx: RoundContext, answers: str, correctness: float | None
+    ) -> tuple[Analysis, Scorecard, list[tuple[int, int]]]:
+        """The offline analysis and grade of the answers (the cap and the disagreement check
+        stand on it), and the spans aimed at the grader, which are never evidence."""
+        analysis = analyze(answers, ctx.rubric, ctx.question, ctx.question_text)
+        guide = ctx.catalog.guides.get(ctx.rubric.round)
+        offline = grade_analysis(analysis, ctx.rubric, ctx.question, guide, correctness)
+        return analysis, offline, injection_spans(analysis.text, analysis.sentences)
 
     async def _fallback(self, ctx: RoundContext, reason: str) -> Scorecard:
         reason = self.client.redact(" ".join(reason.split()))[:160]

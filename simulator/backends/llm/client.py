@@ -41,6 +41,18 @@ log = logging.getLogger("onsite.llm")
 T = TypeVar("T")
 
 DEFAULT_MODEL = "gpt-4o-mini"
+TURN_MAX_TOKENS = 1024
+
+
+def turn_max_tokens() -> int:
+    """The token budget of an interviewer turn; ONSITE_MAX_TOKENS raises it for reasoning
+    models (their thinking counts against it)."""
+    try:
+        return max(64, int(os.environ.get("ONSITE_MAX_TOKENS") or TURN_MAX_TOKENS))
+    except ValueError:
+        return TURN_MAX_TOKENS
+
+
 NO_KEY = "sk-no-key-needed"
 """Sent when only OPENAI_BASE_URL is set: local servers ignore the key, the SDK insists on one."""
 
@@ -51,6 +63,11 @@ class IncompleteReply(Exception):
 
 class MalformedReply(Exception):
     """The server answered 200 with something that is not a chat completion."""
+
+
+class ReasoningExhausted(BackendError):
+    """The model spent the whole token budget before writing any visible text (a reasoning
+    model thinking too long). Retrying the same request would do the same: not retried."""
 
 
 # ------------------------------------------------------------------ retry policy
@@ -154,6 +171,8 @@ class Completion:
     text: str
     finish_reason: str | None
     raw: Any = field(default=None, repr=False)
+    view: Any = field(default=None, repr=False)
+    """The stream's filter of the attempt that succeeded (what it showed, why it stopped)."""
 
 
 class _Echo:
@@ -259,7 +278,7 @@ class LLMClient:
         if "max_completion_tokens" in message and "max_completion_tokens" in sent:
             self._token_param = ""
             return True
-        for name in ("temperature", "seed", "top_p"):
+        for name in ("temperature", "seed", "top_p", "stop"):
             if name in message and name in sent and name not in self._dropped:
                 self._dropped.add(name)
                 return True
@@ -290,7 +309,12 @@ class LLMClient:
         """
 
         async def attempt() -> Completion:
-            response = await self._create(messages, stream=False, **params)
+            try:
+                response = await self._create(messages, stream=False, **params)
+            except ValueError as err:  # a 200 whose body is not JSON
+                raise MalformedReply(
+                    f"the body was not JSON ({_one_line(str(err))[:60]})"
+                ) from None
             choices = getattr(response, "choices", None)
             if not choices:
                 raise MalformedReply("no choices in the reply")
@@ -298,6 +322,8 @@ class LLMClient:
             if choice.finish_reason is None:
                 raise IncompleteReply("the reply has no finish reason")
             content = getattr(choice.message, "content", None) or ""
+            if choice.finish_reason == "length" and not content.strip():
+                raise ReasoningExhausted(self.no_visible_text(params.get("max_tokens")))
             return Completion(text=content, finish_reason=choice.finish_reason, raw=response)
 
         return await self.retrying(attempt, passthrough)
@@ -308,12 +334,16 @@ class LLMClient:
         on_token: TokenSink | None,
         transform: Callable[[], Callable[[str], str]] | None = None,
         validate: Callable[[str], None] | None = None,
+        passthrough: tuple[type[BaseException], ...] = (),
         **params: Any,
     ) -> Completion:
         """A streamed completion; visible text goes to on_token as it arrives.
 
-        `transform()` makes a fresh filter per attempt (raw chunk -> visible text); `validate`
-        may raise MalformedReply on a finished but unusable reply, which is retried too.
+        `transform()` makes a fresh filter per attempt (raw chunk -> visible text). A filter may
+        end the reply early (its `stopped` attribute set: the rest is not read) and may hold
+        text back until the end (its `finish(complete)` returns it). `validate` may raise
+        MalformedReply on a finished but unusable reply, which is retried too. The filter of
+        the attempt that succeeded is returned as `Completion.view`.
         """
         echo = _Echo(on_token)
 
@@ -321,6 +351,7 @@ class LLMClient:
             echo.restart()
             visible = transform() if transform else (lambda s: s)
             parts: list[str] = []
+            shown: list[str] = []
             finish: str | None = None
             stream = await self._create(messages, stream=True, **params)
             try:
@@ -332,19 +363,42 @@ class LLMClient:
                         content = getattr(delta, "content", None) if delta else None
                         if content:
                             parts.append(content)
-                            echo(visible(content))
+                            shown.append(visible(content))
+                            echo(shown[-1])
                         if choice.finish_reason:
                             finish = choice.finish_reason
+                    if getattr(visible, "stopped", None):
+                        finish = finish or "stop"  # enough was read: the rest is not used
+                        break
+            except ValueError as err:  # the SDK's JSONDecodeError on a `data:` line
+                raise MalformedReply(
+                    f"a streamed line was not JSON ({_one_line(str(err))[:60]})"
+                ) from None
             finally:
                 await stream.close()
             if finish is None:
                 raise IncompleteReply("the stream ended without a finish reason")
+            closing = getattr(visible, "finish", None)
+            if closing is not None:
+                shown.append(closing(finish != "length"))
+                echo(shown[-1])
+            if finish == "length" and not "".join(shown).strip():
+                raise ReasoningExhausted(self.no_visible_text(params.get("max_tokens")))
             text = "".join(parts)
             if validate:
                 validate(text)
-            return Completion(text=text, finish_reason=finish)
+            return Completion(text=text, finish_reason=finish, view=visible)
 
-        return await self.retrying(attempt)
+        return await self.retrying(attempt, passthrough)
+
+    def no_visible_text(self, budget: Any) -> str:
+        tokens = f" of {budget} tokens" if budget else ""
+        return (
+            f"model {self.model!r} used its whole budget{tokens} without writing an answer "
+            "(a reasoning model thinking too long): raise ONSITE_MAX_TOKENS, or turn thinking "
+            "off on the server (Qwen3: /no_think; Ollama: think=false; vLLM: "
+            "enable_thinking=false)"
+        )
 
     async def retrying(
         self, attempt: Callable[[], Awaitable[T]], passthrough: tuple[type[BaseException], ...] = ()
@@ -434,6 +488,8 @@ class LLMClient:
             return f"{host} rejected the request (HTTP {status}): {detail}"
         if isinstance(exc, IncompleteReply):
             return f"the reply from {host} kept breaking off before it finished{tries}"
+        if isinstance(exc, MalformedReply) and "streamed line" in str(exc):
+            return f"{host} sent a malformed stream{tries}: {exc}"
         if isinstance(exc, MalformedReply | openai.APIResponseValidationError):
             return (
                 f"{host} did not answer like an OpenAI-compatible server{tries} (is "

@@ -12,9 +12,12 @@ model's: they are computed from the criterion scores and the rubric's weights.
 
 from __future__ import annotations
 
+import bisect
 import json
+import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,6 +25,7 @@ import json_repair
 import openai
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from simulator.backends.base import TokenSink
 from simulator.backends.llm.client import LLMClient
 from simulator.models import CriterionScore, Rubric, Scorecard, decision_for
 
@@ -31,6 +35,13 @@ MODES: tuple[Mode, ...] = ("json_schema", "json_object", "text")
 MAX_REASKS = 2
 MIN_QUOTE_CHARS = 8
 GRADE_MAX_TOKENS = 2500
+MAX_FILLED = 1
+"""Criteria the model may leave out: filled from the offline grader, and said so."""
+INJECTION_HEADROOM = 1
+"""With an injection attempt, no criterion scores above the offline grader's score plus this."""
+DISAGREEMENT = 1.0
+"""The overall gap between the model's and the offline grade that is flagged."""
+FLAG_DISAGREEMENT = "grader_disagreement"
 
 
 class GradingFailed(Exception):
@@ -44,6 +55,18 @@ class LLMCriterion(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     feedback: str = ""
     score: int = Field(ge=1, le=4)
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        """A 5 is a 4, a 0 is a 1, a 3.5 is a 3 (between two levels the lower one is kept);
+        "3/4" or "3 (lean hire)" is a 3."""
+        if isinstance(value, str):
+            found = re.search(r"-?\d+(?:\.\d+)?", value)
+            value = float(found.group()) if found else value
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return min(4, max(1, math.ceil(value - 0.5)))
+        return value
 
     @field_validator("evidence", mode="before")
     @classmethod
@@ -66,7 +89,9 @@ class LLMGrade(BaseModel):
         if isinstance(data, dict) and isinstance(data.get("criteria"), list):
             data = dict(data)
             items = [c for c in data["criteria"] if isinstance(c, dict)]
-            data["criteria"] = {str(c.get("id")): c for c in items}
+            data["criteria"] = {
+                str(c.get("id") or c.get("name") or c.get("criterion")): c for c in items
+            }
         return data
 
     @field_validator("strengths", "improvements", mode="before")
@@ -128,15 +153,29 @@ DEBRIEF_SCHEMA: dict[str, Any] = {
 }
 
 
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
 def check_grade(grade: LLMGrade, rubric: Rubric) -> LLMGrade:
-    """Every criterion graded (raises ValueError naming the missing ones); unknown ones dropped."""
+    """Criteria keyed by the rubric's ids (a model may write the name, or another case);
+    unknown ones dropped. More than MAX_FILLED missing raises ValueError naming them; fewer
+    are left out here and filled from the offline grade by `build_scorecard`."""
     ids = [c.id for c in rubric.criteria]
-    missing = [i for i in ids if i not in grade.criteria]
-    if missing:
+    known = {_key(c.name): c.id for c in rubric.criteria} | {
+        _key(c.id): c.id for c in rubric.criteria
+    }
+    mapped: dict[str, LLMCriterion] = {}
+    for key, value in grade.criteria.items():
+        cid = known.get(_key(key))
+        if cid is not None and cid not in mapped:
+            mapped[cid] = value
+    missing = [i for i in ids if i not in mapped]
+    if len(missing) > MAX_FILLED:
         raise ValueError(
             f"criteria is missing {', '.join(missing)} (give every criterion id: {', '.join(ids)})"
         )
-    grade.criteria = {i: grade.criteria[i] for i in ids}
+    grade.criteria = {i: mapped[i] for i in ids if i in mapped}
     return grade
 
 
@@ -186,8 +225,10 @@ async def structured(
     parse: Any,
     unsupported: set[str],
     max_tokens: int = GRADE_MAX_TOKENS,
+    progress: TokenSink | None = None,
 ) -> Structured:
     """Ask for a JSON object through the ladder; `parse(dict)` validates (raises ValueError).
+    `progress` receives the reply's text as it streams in.
 
     `unsupported` holds the modes this server is known to reject; it is updated (shared by the
     backend's concurrent calls, only ever growing).
@@ -210,7 +251,10 @@ async def structured(
                 params["response_format"] = {"type": "json_object"}
             try:
                 requests += 1
-                reply = await client.complete(convo, passthrough=_REJECTED, **params)
+                # Streamed: a slow local model keeps the connection alive token by token (a
+                # plain request would time out before the whole JSON is written), and the
+                # tokens show progress.
+                reply = await client.stream(convo, progress, passthrough=_REJECTED, **params)
             except _REJECTED as err:
                 if mode == "text":
                     raise GradingFailed(client.explain(err)) from None
@@ -300,29 +344,135 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WHOLE_WORDS = {
+    "won't": ("will", "not"),
+    "can't": ("can", "not"),
+    "cannot": ("can", "not"),
+    "shan't": ("shall", "not"),
+}
+_SUFFIXES = (
+    ("n't", "not"),
+    ("'re", "are"),
+    ("'ll", "will"),
+    ("'ve", "have"),
+    ("'m", "am"),
+    ("'d", "would"),
+    ("'s", "is"),
+)
+_ELLIPSIS = re.compile(r"\s*(?:\.\s*\.\s*\.|…|\[\.\.\.\]|\[…\])\s*")
+MAX_SPAN_CHARS = 400
+"""A quote with "..." in it stands for the words between, if they are no longer than this."""
+
+
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """A word as the tokens it means: "I'd" and "I would" read alike, so do "don't", "do not"."""
+    if word in _WHOLE_WORDS:
+        return _WHOLE_WORDS[word]
+    for suffix, meaning in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return (word[: -len(suffix)], meaning)
+    return (word.replace("'", ""),)
+
+
+def _tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Tokens of a text with each token's span in it: punctuation and Markdown are not tokens."""
+    normal, origin = _normalise(text)
+    tokens: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for match in _TOKEN.finditer(normal):
+        span = (origin[match.start()], origin[match.end() - 1] + 1)
+        for token in _word_tokens(match.group()):
+            tokens.append(token)
+            spans.append(span)
+    return tokens, spans
+
+
 class EvidenceIndex:
-    """Finds a model's quote in the candidate's words and returns the words as they were written."""
+    """Finds a model's quote in the candidate's words and returns the words as they were written.
+
+    A quote matches when it has the same words in the same order: punctuation, Markdown
+    emphasis, quotation marks, case and contractions ("I'd" / "I would") do not matter, and
+    "..." stands for words left out.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.normal, self.origin = _normalise(source)
+        self.tokens, self.spans = _tokens(source)
+        self.joined = " " + " ".join(self.tokens) + " "
+        self.starts: list[int] = []
+        position = 1
+        for token in self.tokens:
+            self.starts.append(position)
+            position += len(token) + 1
 
-    def verbatim(self, quote: str) -> str | None:
-        cleaned = quote.strip().strip("\"'“”‘’`").strip()
-        cleaned = re.sub(r"^(\.\.\.|…)\s*|\s*(\.\.\.|…)$", "", cleaned).strip()
-        needle, _ = _normalise(cleaned)
-        if len(needle) < MIN_QUOTE_CHARS:
-            return None
-        at = self.normal.find(needle)
+    def _find(self, piece: list[str], after: int) -> int | None:
+        """The index of the first token of `piece` at or after token `after`."""
+        needle = " " + " ".join(piece) + " "
+        begin = self.starts[after] - 1 if after < len(self.starts) else len(self.joined)
+        at = self.joined.find(needle, begin)
         if at < 0:
             return None
-        start = self.origin[at]
-        end = self.origin[at + len(needle) - 1] + 1
-        found = self.source[start:end]
-        return found if found in self.source else None
+        return bisect.bisect_left(self.starts, at + 1)
+
+    def locate(self, quote: str) -> tuple[int, int] | None:
+        """The span of the candidate's words that the quote stands for, or None."""
+        pieces = [_tokens(p)[0] for p in _ELLIPSIS.split(quote)]
+        pieces = [p for p in pieces if p]
+        if not pieces or len(" ".join(t for p in pieces for t in p)) < MIN_QUOTE_CHARS:
+            return None
+        found: list[tuple[int, int]] = []
+        after = 0
+        for piece in pieces:
+            first = self._find(piece, after)
+            if first is None:
+                return None
+            last = first + len(piece) - 1
+            found.append((self.spans[first][0], self.spans[last][1]))
+            after = last + 1
+        start, end = found[0][0], found[-1][1]
+        if end - start > MAX_SPAN_CHARS and len(found) > 1:
+            start, end = max(found, key=lambda span: span[1] - span[0])
+        elif quote.rstrip()[-1:] in ".!?" and not _ELLIPSIS.search(quote.rstrip()[-3:]):
+            while end < len(self.source) and self.source[end] in ".!?":
+                end += 1  # the quote's own full stop, where the candidate wrote one
+        return start, end
+
+    def verbatim(self, quote: str) -> str | None:
+        span = self.locate(quote)
+        return self.source[span[0] : span[1]] if span else None
 
 
 # ------------------------------------------------------------------ the scorecard
+
+
+# A tiny supplement to the offline detector, for what an obeying model is most often told:
+# a line that speaks as another role ("SYSTEM: ...") or tells the scorer what to output.
+_ROLE_LINE = re.compile(
+    r"(^|\n)\s*[\[(<*]*\s*(system|assistant|developer|grader|evaluator|admin|instructions?)"
+    r"\s*[\])>*]*\s*:",
+    re.IGNORECASE,
+)
+_TO_SCORER = re.compile(
+    r"\b(output|return|respond with|reply with|print|set|give|assign)\b[^.\n]{0,40}"
+    r"\b(4|four|strong[_ ]hire|maximum|top)\b[^.\n]{0,40}"
+    r"\b(criterion|criteria|score|scores|grade|every|all)\b",
+    re.IGNORECASE,
+)
+
+
+def injection_spans(text: str, kept: Sequence[Any] | None = None) -> list[tuple[int, int]]:
+    """Spans of the candidate's words aimed at the grader: the sentences the offline analysis
+    left out (`kept`: its sentences), and lines that speak as a role or instruct the scorer."""
+    from simulator.analysis.text import sentences
+
+    kept_spans = {(s.start, s.end) for s in kept} if kept is not None else None
+    out = []
+    for sentence in sentences(text):
+        left_out = kept_spans is not None and (sentence.start, sentence.end) not in kept_spans
+        if left_out or _ROLE_LINE.search(sentence.text) or _TO_SCORER.search(sentence.text):
+            out.append((sentence.start, sentence.end))
+    return out
 
 
 def build_scorecard(
@@ -333,23 +483,46 @@ def build_scorecard(
     grader: str,
     offline_flags: list[str],
     floor_to_one: bool = False,
+    offline: Scorecard | None = None,
+    excluded: Sequence[tuple[int, int]] = (),
 ) -> tuple[Scorecard, int]:
     """The scorecard from a validated grade; returns it and the number of quotes dropped.
 
-    Quotes not found verbatim in the candidate's words are dropped; a 3 or 4 left with no
-    evidence at all is lowered to 2 (a strength the model could not quote is not shown).
+    - Quotes not found in the candidate's words are dropped, and so are quotes from `excluded`
+      spans (text aimed at the grader is never evidence); a 3 or 4 left with no evidence is
+      lowered to 2 (a strength the model could not quote is not shown).
+    - A criterion the model left out takes the `offline` grader's score, and says so.
+    - When the model or the offline analysis flags an injection attempt, no criterion scores
+      above the offline grader's score plus INJECTION_HEADROOM: an obeying model cannot lift it.
+    - An overall that differs from the offline grade by DISAGREEMENT or more is flagged.
     """
     index = EvidenceIndex(candidate_words)
+    offline_by_id = {c.id: c for c in offline.criteria} if offline else {}
+    flags = list(dict.fromkeys(offline_flags))
+    if (grade.injection_attempt or excluded) and "injection_attempt" not in flags:
+        flags.append("injection_attempt")
+    injected = "injection_attempt" in flags
     dropped = 0
     criteria: list[CriterionScore] = []
     for criterion in rubric.criteria:
-        graded = grade.criteria[criterion.id]
+        graded = grade.criteria.get(criterion.id)
+        fallback = offline_by_id.get(criterion.id)
+        if graded is None:
+            if fallback is None:
+                raise GradingFailed(f"the model did not grade {criterion.id}")
+            note = "(The model did not grade this criterion: this is the offline grader's score.)"
+            criteria.append(
+                fallback.model_copy(update={"feedback": f"{fallback.feedback} {note}".strip()})
+            )
+            continue
         quotes: list[str] = []
         for quote in graded.evidence:
-            found = index.verbatim(quote)
-            if found is None:
+            span = index.locate(quote)
+            if span is None or any(span[0] < end and start < span[1] for start, end in excluded):
                 dropped += 1
-            elif found not in quotes:
+                continue
+            found = candidate_words[span[0] : span[1]]
+            if found not in quotes:
                 quotes.append(found)
         score = 1 if floor_to_one else graded.score
         feedback = " ".join(graded.feedback.split())
@@ -358,6 +531,11 @@ def build_scorecard(
             feedback = (
                 feedback + " " if feedback else ""
             ) + "(Lowered to 2: the grader could not quote the candidate's words for this.)"
+        if injected and fallback is not None and score > fallback.score + INJECTION_HEADROOM:
+            score = fallback.score + INJECTION_HEADROOM
+            feedback = (
+                feedback + " " if feedback else ""
+            ) + f"(Capped at {score}: the answer contains text aimed at the grader.)"
         criteria.append(
             CriterionScore(
                 id=criterion.id,
@@ -368,9 +546,8 @@ def build_scorecard(
             )
         )
     overall = rubric.overall({c.id: c.score for c in criteria})
-    flags = list(dict.fromkeys(offline_flags))
-    if grade.injection_attempt and "injection_attempt" not in flags:
-        flags.append("injection_attempt")
+    if offline is not None and abs(overall - offline.overall) >= DISAGREEMENT:
+        flags.append(FLAG_DISAGREEMENT)
     card = Scorecard(
         round=rubric.round,
         question_id=question_id,

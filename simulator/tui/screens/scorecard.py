@@ -6,6 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 
@@ -63,8 +64,31 @@ class ScorecardScreen(Screen[None]):
         self.query_one("#card-scroll").display = False
         self._grade()
 
+    class GradingProgress(Message):
+        """The model has written more of the grades (characters so far)."""
+
+        def __init__(self, written: int) -> None:
+            super().__init__()
+            self.written = written
+
+    def on_scorecard_screen_grading_progress(self, message: GradingProgress) -> None:
+        self.query_one("#score-title", Static).update(
+            f"Grading… the model has written about {message.written // 4} tokens"
+        )
+
     @work(exclusive=True, group="grading")
     async def _grade(self) -> None:
+        if hasattr(self.session.interviewer, "grade_progress"):  # a model grades: show progress
+            written = shown = 0
+
+            def progress(chunk: str) -> None:
+                nonlocal written, shown
+                written += len(chunk)
+                if written - shown >= 200:  # a message per few dozen tokens, not per token
+                    shown = written
+                    self.post_message(self.GradingProgress(written))
+
+            self.session.interviewer.grade_progress = progress
         try:
             transcript = await self.session.finish()
         except BackendError as err:
