@@ -346,7 +346,7 @@ async def test_a_loop_file_naming_an_unknown_question_is_an_error_not_a_crash(tm
 
 
 async def test_resuming_a_loop_from_the_break_plays_the_announced_question(tmp_path, catalog):
-    from simulator.headless import session_from_transcript
+    from simulator.engine.launch import resume
     from simulator.tui.screens.coding import CodingScreen
 
     loop = LoopPreset(
@@ -375,7 +375,7 @@ async def test_resuming_a_loop_from_the_break_plays_the_announced_question(tmp_p
         Settings(transcripts_dir=tmp_path / "transcripts"),
         catalog=catalog,
         clock=FakeClock(),
-        session=session_from_transcript(transcript, catalog, app.new_interviewer(), app.store),
+        session=resume(catalog, app.new_interviewer(), app.store, transcript),
     )
     async with resumed.run_test(size=(110, 36)) as pilot:
         await _settle(pilot)
@@ -466,7 +466,7 @@ async def test_scorecards_show_asterisks_as_written(tmp_path, catalog):
     """`lr*wd*p` in feedback, evidence and an answer is shown as typed, not as italics."""
     import html
 
-    from simulator.headless import session_from_transcript
+    from simulator.engine.launch import resume
     from simulator.models import Transcript
     from simulator.tui.screens.session_view import SessionScreen
 
@@ -490,7 +490,8 @@ async def test_scorecards_show_asterisks_as_written(tmp_path, catalog):
         assert "You tuned lr*wd*p together." in text
         assert "“we sweep lr*wd*p”" in text
         assert "we sweep lr*wd*p and a_b_c" in text
-        session = session_from_transcript(transcript, catalog, app.new_interviewer(), app.store)
+        reopened = transcript.model_copy(update={"status": "in_progress"})
+        session = resume(catalog, app.new_interviewer(), app.store, reopened)
         app.push_screen(ScorecardScreen(session))
         for _ in range(50):
             await pilot.pause()
