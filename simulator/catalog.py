@@ -237,7 +237,13 @@ def cached_catalog(root: Path | None = None) -> Catalog:
     from platformdirs import user_cache_dir
 
     root = root or data_dir("rubrics")
-    folder = Path(os.environ.get("ONSITE_CACHE_DIR") or user_cache_dir("onsite"))
+    from simulator.config import current
+
+    try:
+        chosen = current().cache_dir
+    except Exception:  # a broken config file is reported where settings are used, not here
+        chosen = None
+    folder = Path(chosen or user_cache_dir("onsite"))
     target = folder / f"catalog-{_cache_key(root)}.pickle"
     try:
         found = pickle.loads(target.read_bytes())

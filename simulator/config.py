@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -41,7 +41,7 @@ class ProfileSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="ONSITE_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="ONSITE_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
     )
 
     backend: Literal["offline", "openai"] | None = None
@@ -53,6 +53,29 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=4, ge=0, le=10)
     retry_base: float = Field(default=0.5, gt=0)
     """Seconds before the first retry of a failed request; doubled (with jitter) each time."""
+    retry_max_wait: float = Field(default=20.0, gt=0)
+    """Longest wait between two retries, in seconds (a Retry-After header may ask for less)."""
+    retry_deadline: float | None = Field(default=None, gt=0)
+    """Seconds after the first attempt when no new attempt starts; default max(120, 2 x timeout)."""
+    max_tokens: int = Field(default=1024, ge=64)
+    """Token budget of an interviewer turn; reasoning models spend their thinking from it."""
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    """The OpenAI SDK's own variable; never written to the config file or a transcript."""
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    cache_dir: Path | None = None
+    """Where the parsed catalog is cached; default: the user cache directory."""
+    rescue_dir: Path | None = None
+    """Where a transcript goes first when its own folder refuses it (read-only, full)."""
+    runner_spare: bool = True
+    """Keep one code sandbox started ahead of time, so a submission skips interpreter start-up."""
+    editor: str | None = Field(
+        default=None, validation_alias=AliasChoices("ONSITE_EDITOR", "VISUAL", "EDITOR")
+    )
+    """The editor F2 opens; default vi."""
+    exit_when_ready: bool = False
+    """Benchmarks only: the app leaves as soon as its home screen is ready."""
+    ready_file: Path | None = None
+    """Benchmarks only: where the app writes the time its home screen was ready."""
     theme: str = "textual-dark"
     persona: Persona = Field(default_factory=Persona)
     profile: ProfileSettings = Field(default_factory=ProfileSettings)
@@ -73,9 +96,28 @@ class Settings(BaseSettings):
         """The backend named, else openai when an OpenAI key or base URL is set, else offline."""
         if self.backend:
             return self.backend
-        if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"):
+        if self.openai_api_key or self.openai_base_url:
             return "openai"
         return "offline"
+
+    def api_key(self) -> str | None:
+        return self.openai_api_key.get_secret_value() if self.openai_api_key else None
+
+
+def current() -> Settings:
+    """The settings as the environment and the config file give them now, for code that runs
+    outside a session (a cache path, a rescue folder, the sandbox pool)."""
+    return Settings()
+
+
+def color_allowed() -> bool:
+    """Colour on a terminal unless NO_COLOR is set or TERM is dumb (the usual conventions)."""
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def system_path() -> str:
+    """The PATH a sandboxed child gets (nothing else of this environment reaches it)."""
+    return os.environ.get("PATH", "/usr/bin:/bin")
 
 
 def read_config_file() -> dict[str, Any]:

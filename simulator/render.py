@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import textwrap
@@ -14,8 +13,10 @@ from simulator.store.export import safe_terminal_text
 
 class Style:
     def __init__(self, stream: TextIO) -> None:
+        from simulator.config import color_allowed
+
         self.on = (
-            stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+            stream.isatty() and color_allowed()
         )
 
     def __call__(self, text: str, code: str) -> str:

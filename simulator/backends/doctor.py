@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -59,8 +58,8 @@ _ASK_JSON = [
 async def doctor(settings: Any, http_client: Any = None) -> list[Check]:
     from simulator.backends.base import BackendError
 
-    key = os.environ.get("OPENAI_API_KEY")
-    base = os.environ.get("OPENAI_BASE_URL")
+    key = settings.api_key()
+    base = settings.openai_base_url
     if not key and not base:
         return [
             Check(

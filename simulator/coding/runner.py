@@ -48,6 +48,7 @@ from simulator.coding.judge import (
     show,
     trusted_namespace,
 )
+from simulator.config import current, system_path
 from simulator.models import CodingSpec, TestCase
 
 __all__ = ["Limits", "RunReport", "TestOutcome", "Verdict", "run_tests"]
@@ -273,7 +274,7 @@ _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 def _child_env(workdir: str) -> dict[str, str]:
     """A fresh environment: nothing of onsite's (OPENAI_API_KEY above all) reaches the child."""
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PATH": system_path(),
         "HOME": workdir,
         "TMPDIR": workdir,
         "LANG": "C.UTF-8",
@@ -365,7 +366,7 @@ class _SparePool:
         return None
 
     def refill(self, numpy: bool) -> None:
-        if os.environ.get("ONSITE_RUNNER_SPARE", "1") == "0":
+        if not current().runner_spare:
             return
 
         def start() -> None:

@@ -130,8 +130,14 @@ def write_json_atomic(target: Path, data: dict[str, Any]) -> None:
 def rescue_dirs() -> list[Path]:
     """Where a transcript goes when its own directory refuses it, in order of preference."""
     dirs = []
-    if os.environ.get("ONSITE_RESCUE_DIR"):
-        dirs.append(Path(os.environ["ONSITE_RESCUE_DIR"]))
+    from simulator.config import current
+
+    try:
+        chosen = current().rescue_dir
+    except Exception:  # a broken config file must not stop a rescue
+        chosen = None
+    if chosen:
+        dirs.append(Path(chosen))
     try:
         import platformdirs
 

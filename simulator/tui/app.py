@@ -7,7 +7,6 @@ state; workers post messages; styles live in app.tcss.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -80,12 +79,12 @@ class OnsiteApp(App[None]):
         self.push_screen(HomeScreen())
         if self.initial_session is not None:
             self.play(self.initial_session)
-        if os.environ.get("ONSITE_EXIT_WHEN_READY"):  # used by benchmarks/tui_startup.py
+        if self.settings.exit_when_ready:  # used by benchmarks/tui_startup.py
             self.call_after_refresh(self._ready_for_benchmark)
 
     def _ready_for_benchmark(self) -> None:
         """Note when the home screen is on screen and taking keys, then leave."""
-        ready_file = os.environ.get("ONSITE_READY_FILE")
+        ready_file = self.settings.ready_file
         if ready_file:
             Path(ready_file).write_text(repr(time.time()), encoding="utf-8")
         self.exit()

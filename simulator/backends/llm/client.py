@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import os
 import random
 import re
 import time
@@ -44,13 +43,14 @@ DEFAULT_MODEL = "gpt-4o-mini"
 TURN_MAX_TOKENS = 1024
 
 
-def turn_max_tokens() -> int:
+def turn_max_tokens(settings: Any = None) -> int:
     """The token budget of an interviewer turn; ONSITE_MAX_TOKENS raises it for reasoning
     models (their thinking counts against it)."""
-    try:
-        return max(64, int(os.environ.get("ONSITE_MAX_TOKENS") or TURN_MAX_TOKENS))
-    except ValueError:
-        return TURN_MAX_TOKENS
+    if settings is None:
+        from simulator.config import current
+
+        settings = current()
+    return max(64, int(getattr(settings, "max_tokens", TURN_MAX_TOKENS)))
 
 
 NO_KEY = "sk-no-key-needed"
@@ -73,13 +73,6 @@ class ReasoningExhausted(BackendError):
 # ------------------------------------------------------------------ retry policy
 
 
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 5
@@ -96,11 +89,11 @@ class RetryPolicy:
         timeout = float(getattr(settings, "request_timeout", 60.0))
         return cls(
             attempts=int(getattr(settings, "max_retries", 4)) + 1,
-            base=float(
-                getattr(settings, "retry_base", None) or _env_float("ONSITE_RETRY_BASE", 0.5)
+            base=float(getattr(settings, "retry_base", None) or 0.5),
+            max_wait=float(getattr(settings, "retry_max_wait", None) or 20.0),
+            deadline=float(
+                getattr(settings, "retry_deadline", None) or max(120.0, 2 * timeout)
             ),
-            max_wait=_env_float("ONSITE_RETRY_MAX_WAIT", 20.0),
-            deadline=_env_float("ONSITE_RETRY_DEADLINE", max(120.0, 2 * timeout)),
         )
 
 
@@ -222,8 +215,8 @@ class LLMClient:
 
     @classmethod
     def from_settings(cls, settings: Any, http_client: Any = None) -> LLMClient:
-        api_key = os.environ.get("OPENAI_API_KEY") or None
-        base_url = os.environ.get("OPENAI_BASE_URL") or None
+        api_key = settings.api_key()
+        base_url = settings.openai_base_url or None
         if not api_key and not base_url:
             raise BackendError(
                 "the openai backend needs OPENAI_API_KEY (or OPENAI_BASE_URL for a "

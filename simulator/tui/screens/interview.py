@@ -6,7 +6,6 @@ a failed or cancelled reply loses nothing: the error is shown and ctrl+r asks ag
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -356,7 +355,7 @@ class InterviewScreen(Screen[bool]):
         box.after_pending_keys(lambda: self._edit_in_editor(box))
 
     def _edit_in_editor(self, box: AnswerBox) -> None:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        editor = self.app.settings.editor or "vi"
         try:
             command = shlex.split(editor)
         except ValueError:
