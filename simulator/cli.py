@@ -10,11 +10,12 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
+
+from simulator.safety import json_text, write
 
 
 class UsageError(Exception):
@@ -23,7 +24,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
-        print(f"onsite: error: {message} (see 'onsite --help')", file=sys.stderr)
+        write(f"onsite: error: {message} (see 'onsite --help')", sys.stderr)
         raise SystemExit(2)
 
 
@@ -117,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", "export a session", reports=False)
     p.add_argument("session", metavar="SESSION_ID")
     p.add_argument("--format", choices=["md", "html"], default="md")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (never over a transcript)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p = command("resume", "continue an interrupted session")
     p.add_argument("session", nargs="?", metavar="SESSION_ID")
     p.add_argument("--answers", metavar="FILE", help="answer the remaining turns headless")
@@ -137,10 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
-    else:
-        print(text)
+    """Print a command's report (JSON with --json), through the one output boundary."""
+    write(json_text(data) if getattr(args, "json", False) else text)
+
+
+def _warn(problem: str) -> None:
+    write(f"onsite: warning: {problem}", sys.stderr)
 
 
 def _catalog():
@@ -367,7 +371,7 @@ def _play(session, answers: list[list[str]] | None, args: argparse.Namespace) ->
         else:
             card = transcript.rounds[0].scorecard
             payload["scorecard"] = card.model_dump() if card else None
-        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+        write(json_text(payload))
     return 0
 
 
@@ -491,7 +495,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 def _report_problems(store) -> None:
     for problem in getattr(store, "problems", []):
-        print(f"onsite: warning: {problem}", file=sys.stderr)
+        _warn(problem)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -566,7 +570,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         return 0
     result = store.read(args.session)
     if result.problem:
-        print(f"onsite: warning: {result.problem}", file=sys.stderr)
+        _warn(result.problem)
     transcript = result.transcript
     style = Style(sys.stdout)
     lines = [
@@ -608,7 +612,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         f"; {report.unreadable} unreadable" if report.unreadable else ""
     )
     for problem in report.problems:
-        print(f"onsite: warning: {problem}", file=sys.stderr)
+        _warn(problem)
     _emit(args, data, text)
     return 0
 
@@ -616,7 +620,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from simulator.store.export import to_markdown
 
-    transcript = _store(_settings(args)).load(args.session)
+    store = _store(_settings(args))
+    transcript = store.load(args.session)
     if args.format == "html":
         from simulator.store.html import to_html
 
@@ -624,13 +629,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         text = to_markdown(transcript)
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise UsageError(f"cannot write {args.output}: {err.strerror}") from None
-        print(f"Wrote {args.output}")
+        from simulator.store.export import write_export
+
+        write_export(Path(args.output), text, store, force=args.force)
+        write(f"Wrote {args.output}")
     else:
-        sys.stdout.write(text)
+        write(text, end="")
     return 0
 
 
@@ -708,14 +712,14 @@ def cmd_check_problems(args: argparse.Namespace) -> int:
         results[question.id] = check_problem(question)
         if not args.json:
             mark = "ok " if not results[question.id] else "BAD"
-            print(f"{mark} {question.id}", flush=True)
+            write(f"{mark} {question.id}")
             for problem in results[question.id]:
-                print(f"      {problem}", flush=True)
+                write(f"      {problem}")
     bad = sum(1 for problems in results.values() if problems)
     if args.json:
-        print(json.dumps(results, indent=2))
+        write(json_text(results))
     else:
-        print(f"{len(results) - bad} of {len(results)} problems sound")
+        write(f"{len(results) - bad} of {len(results)} problems sound")
     return 1 if bad else 0
 
 
@@ -757,18 +761,16 @@ def main(argv: list[str] | None = None) -> int:
             return _open_app(args)
         return COMMANDS[args.command](args)
     except UsageError as err:
-        print(f"onsite: error: {err}", file=sys.stderr)
+        write(f"onsite: error: {err}", sys.stderr)
         return 2
     except known_errors() as err:
-        print(f"onsite: error: {one_line(err)}", file=sys.stderr)
+        write(f"onsite: error: {one_line(err)}", sys.stderr)
         return 1 if type(err).__name__ == "BackendError" else 2
     except BrokenPipeError:  # `onsite ... | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        print(
-            "\nonsite: interrupted; the transcript so far is saved (onsite resume)", file=sys.stderr
-        )
+        write("\nonsite: interrupted; the transcript so far is saved (onsite resume)", sys.stderr)
         return 130
 
 

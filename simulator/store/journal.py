@@ -88,8 +88,10 @@ class JournalRead:
 def read(path: Path) -> JournalRead:
     """Every readable event; damaged lines are skipped and described in `problems`."""
     out = JournalRead()
+    from simulator.store.transcripts import read_regular
+
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         return out
     except OSError as err:
