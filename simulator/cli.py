@@ -28,6 +28,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+MAX_LOOP_ROUNDS = 20
+"""A real onsite has 4-8 rounds; the cap keeps a loop file from costing minutes per save."""
+
 ROUND_HELP = (
     "swe-coding, everyday-programming, system-design, ml-system-design, ai-coding, "
     "research, research-presentation, behavioral"
@@ -174,10 +177,13 @@ def _read_text(path: str, what: str) -> str:
 
 
 def _settings(args: argparse.Namespace):
-    from simulator.config import Settings
+    from simulator.config import ConfigError, load_settings
 
     overrides = {k: getattr(args, k) for k in ("backend", "model") if getattr(args, k, None)}
-    return Settings(**overrides)
+    try:
+        return load_settings(**overrides)
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
 
 
 def _parse_persona(spec: str):
@@ -213,6 +219,10 @@ def _profile_and_persona(args: argparse.Namespace, settings):
             "specialization": specialization,
             "cv_file": str(Path(cv_file).resolve()) if cv_file else None,
         }
+    if cv_file and not getattr(args, "cv", None) and not Path(cv_file).is_file():
+        # Remembered from an earlier run and since moved or deleted: go on without it.
+        _warn(f"the remembered CV {cv_file} is gone; going on without a CV (give --cv FILE)")
+        cv_file = None
     cv_text = _read_text(cv_file, "CV") if cv_file else ""
     talk = _read_text(args.talk, "talk") if getattr(args, "talk", None) else ""
     if remembered:
@@ -423,6 +433,10 @@ def _load_loop(preset: str):
             loop = load_model(path, LoopPreset, id=path.stem)
         except CatalogError as err:
             raise UsageError(str(err)) from None
+        if len(loop.rounds) > MAX_LOOP_ROUNDS:
+            raise UsageError(
+                f"{preset}: {len(loop.rounds)} rounds; a loop has at most {MAX_LOOP_ROUNDS}"
+            )
         for r in loop.rounds:
             if r.question and r.question not in catalog.questions:
                 raise UsageError(f"{preset}: unknown question {r.question!r}")

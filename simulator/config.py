@@ -77,6 +77,34 @@ class Settings(BaseSettings):
         return "offline"
 
 
+class ConfigError(ValueError):
+    """The config file or an ONSITE_* variable cannot be read; str() is one line."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from flags (`overrides`), environment and config file; ConfigError (one line)
+    for a config file that is not TOML or an ONSITE_* value that cannot be parsed."""
+    from pydantic_settings import SettingsError
+
+    path = config_path()
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"config file {path} is not a regular file")
+    try:
+        return Settings(**overrides)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {path} is not valid TOML: {err}") from None
+    except SettingsError as err:
+        field_name = str(err).split('"')[1] if str(err).count('"') >= 2 else ""
+        if field_name and "EnvSettingsSource" in str(err):
+            raise ConfigError(
+                f"ONSITE_{field_name.upper()} cannot be parsed: give it as JSON, "
+                'e.g. ONSITE_PERSONA=\'{"field": "NLP", "style": "skeptical"}\''
+            ) from None
+        raise ConfigError(f"invalid setting: {str(err).splitlines()[0]}") from None
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror or err}") from None
+
+
 def read_config_file() -> dict[str, Any]:
     path = config_path()
     if not path.is_file():

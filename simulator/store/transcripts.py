@@ -44,10 +44,11 @@ if TYPE_CHECKING:
         SessionRows,
     )
 
-JSON_REWRITE_LIMIT = 256 * 1024
-"""Above about this many characters of text, the JSON is rewritten only when a round starts,
-ends or is graded (and every JSON_EVERY turns); the journal has every turn meanwhile."""
-JSON_EVERY = 8
+JSON_REWRITE_LIMIT = 64 * 1024
+"""A JSON file up to this many bytes is rewritten on every save. A bigger one is rewritten
+once the journal has grown by half its size since it was written (and when the session
+completes): the bytes written stay linear in what is saved, however many rounds there are,
+and the journal has every turn meanwhile."""
 
 
 class StoreError(Exception):
@@ -144,17 +145,14 @@ def new_session_id(label: str) -> str:
     return f"{stamp}-{label}-{secrets.token_hex(2)}"
 
 
-def _text_size(transcript: Transcript) -> int:
-    size = len(transcript.profile.cv_text) + len(transcript.profile.talk_text)
-    return size + sum(len(t.text) for r in transcript.rounds for t in r.turns)
-
-
-def write_json_atomic(target: Path, data: dict[str, Any]) -> None:
-    """Temporary file in the same directory, fsync, rename, fsync the directory."""
+def write_json_atomic(target: Path, data: dict[str, Any]) -> int:
+    """Temporary file in the same directory, fsync, rename, fsync the directory; returns
+    the bytes written."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+    encoded = journal.encode_json(data, indent=2)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(journal.encode_json(data, indent=2))
+            handle.write(encoded)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -162,6 +160,7 @@ def write_json_atomic(target: Path, data: dict[str, Any]) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     journal.fsync_dir(target.parent)
+    return len(encoded)
 
 
 def rescue_dirs() -> list[Path]:
@@ -202,7 +201,10 @@ class TranscriptStore:
         the index could not be used)."""
         self._lock = threading.Lock()
         self._journaled: dict[str, dict[str, Any]] = {}
-        self._pending: dict[str, int] = {}
+        self._json_size: dict[str, int] = {}
+        """Session id -> bytes of the JSON this store last wrote."""
+        self._since_json: dict[str, int] = {}
+        """Session id -> journal bytes appended since then."""
         self._index: SessionIndex | None = None
 
     # -------------------------------------------------------------- paths
@@ -258,30 +260,33 @@ class TranscriptStore:
             target = self.path_for(sid)
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
-                journal.append(self.journal_for(sid), events)
+                appended = journal.append(self.journal_for(sid), events)
             except OSError as err:
                 self._journaled.pop(sid, None)  # unknown what reached the disk: snapshot next
                 raise self._save_error(transcript, err) from None
             self._journaled[sid] = data
-            self._pending[sid] = self._pending.get(sid, 0) + 1
+            self._since_json[sid] = self._since_json.get(sid, 0) + appended
             complete = transcript.status == "complete"
+            last = self._json_size.get(sid)
             due = (
                 complete
-                or journal.structural(events)
-                or self._pending[sid] >= JSON_EVERY
-                or _text_size(transcript) <= JSON_REWRITE_LIMIT
+                or last is None
+                or last <= JSON_REWRITE_LIMIT
+                or 2 * self._since_json[sid] >= last
             )
             if not due:
                 return target
             try:
-                write_json_atomic(target, data)
+                self._json_size[sid] = write_json_atomic(target, data)
             except OSError:
                 return target  # the journal holds it all; the JSON is retried next save
-            self._pending[sid] = 0
+            self._since_json[sid] = 0
             if complete:
                 self.journal_for(sid).unlink(missing_ok=True)
                 journal.fsync_dir(self.root)
                 self._journaled.pop(sid, None)
+                self._json_size.pop(sid, None)
+                self._since_json.pop(sid, None)
                 self._index_session(transcript, target)
             return target
 
