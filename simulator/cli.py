@@ -514,7 +514,7 @@ def _report_problems(store) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from simulator.render import Style, debrief_text, scorecard_text, table, wrap
-    from simulator.store.export import safe_terminal_text
+    from simulator.safety import terminal_safe as safe_terminal_text
 
     store = _store(_settings(args))
     if args.session is None and args.search:

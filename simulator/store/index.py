@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from simulator.models import DECISION_LABELS, ROUND_KINDS, Transcript
-from simulator.store.export import safe_terminal_text
+from simulator.safety import terminal_safe as safe_terminal_text
 from simulator.store.transcripts import SessionSummary, StoreError, summarize
 
 if TYPE_CHECKING:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.models import Transcript, now_utc
+from simulator.safety import redact_urls
 from simulator.store import journal
 
 if TYPE_CHECKING:
@@ -163,6 +164,23 @@ def write_json_atomic(target: Path, data: dict[str, Any]) -> int:
     return len(encoded)
 
 
+def without_credentials(data: Any, candidate: bool = False) -> Any:
+    """The transcript's JSON data with credentials in URLs redacted (a fallback grader's
+    label can quote OPENAI_BASE_URL with its `?api-key=`). The candidate's own words (their
+    turns, CV and talk) are kept exactly as typed."""
+    if isinstance(data, str):
+        return data if candidate else redact_urls(data)
+    if isinstance(data, list):
+        return [without_credentials(item, candidate) for item in data]
+    if isinstance(data, dict):
+        mine = candidate or data.get("role") == "candidate"
+        return {
+            key: without_credentials(value, mine or key == "profile")
+            for key, value in data.items()
+        }
+    return data
+
+
 def rescue_dirs() -> list[Path]:
     """Where a transcript goes when its own directory refuses it, in order of preference."""
     dirs = []
@@ -255,7 +273,7 @@ class TranscriptStore:
         with self._lock:
             transcript.updated_at = now_utc()
             sid = transcript.session_id
-            data = transcript.model_dump(mode="json")
+            data = without_credentials(transcript.model_dump(mode="json"))
             events = journal.diff(self._journaled.get(sid), data)
             target = self.path_for(sid)
             try:
