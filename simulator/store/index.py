@@ -719,22 +719,29 @@ class SessionIndex:
             args.append(query.round)
         sql = (
             "SELECT s.session_id, s.created_at, s.title, t.round_idx, r.round, t.turn_idx, "
-            "t.role, substr(t.text, max(1, instr(lower(t.text), ?) - ?), ?), "
-            "max(1, instr(lower(t.text), ?) - ?) > 1, "
-            "max(1, instr(lower(t.text), ?) - ?) + ? <= length(t.text), s.decision, s.overall "
+            "t.role, instr(lower(t.text), ?), t.rowid, s.decision, s.overall "
             "FROM turns t JOIN sessions s ON s.id = (t.rowid >> ?) "
             "JOIN rounds r ON r.sid = s.id AND r.idx = t.round_idx "
             f"WHERE turns MATCH ? AND {where}{round_clause} "
             "ORDER BY t.rowid DESC LIMIT ?"
         )
         # FTS5's own snippet() is quadratic in the matches of a long turn (25 s for 2 MB):
-        # cut a window around the first match in SQL and mark it in Python instead.
+        # find the first match with instr() (linear), cut a window around it in SQL and mark
+        # it in Python. Each hit's text is read twice, however long it is.
         first, back = phrases[0].tokens[0], SNIPPET_WINDOW // 3
-        window = [first, back, SNIPPET_WINDOW, first, back, first, back, SNIPPET_WINDOW]
         with self._connect() as con:
             rows = con.execute(
-                sql, [*window, TURN_BITS, fts_expression(phrases), *args, limit]
+                sql, [first, TURN_BITS, fts_expression(phrases), *args, limit]
             ).fetchall()
+            windows = {}
+            for r in rows:
+                start = max(1, r[7] - back)
+                cut = con.execute(
+                    "SELECT substr(text, ?, ?) FROM turns WHERE rowid = ?",
+                    (start, SNIPPET_WINDOW + 1, r[8]),
+                ).fetchone()[0]
+                more = len(cut) > SNIPPET_WINDOW
+                windows[r[8]] = snippet(cut[:SNIPPET_WINDOW], phrases, start > 1, more)
         # FTS rowids follow the sessions' dates (keys are given in date order): the newest
         # matches come first without sorting them all; then each session in reading order.
         rows.sort(key=lambda r: (r[1], -r[3], -r[5]), reverse=True)
@@ -747,9 +754,9 @@ class SessionIndex:
                 r[4],
                 r[5],
                 r[6],
-                safe_terminal_text(snippet(r[7], phrases, bool(r[8]), bool(r[9]))),
+                safe_terminal_text(windows[r[8]]),
+                r[9],
                 r[10],
-                r[11],
             )
             for r in rows
         ]
