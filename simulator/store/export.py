@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 safe_terminal_text = terminal_safe
 
 _MD_PUNCT = re.compile(r"([\\`*_\[\]!#~|])")
-_MD_BLOCK_START = re.compile(r"^([ \t]{0,3}\d*)([=+\-.)])", re.MULTILINE)
+_MD_BLOCK_START = re.compile(r"^([ \t]{0,3})([=+\-])|^([ \t]{0,3}\d+)([.)])", re.MULTILINE)
 _BARE_LINK = re.compile(r"(?i)(://|www\.)")
 
 
@@ -34,7 +34,8 @@ def md_inert(text: str) -> str:
     """Candidate text that a Markdown viewer shows as written: no image, link, heading,
     emphasis or list can come out of it (`![x](http://…)`, `# Title`, a `===` underline)."""
     text = _MD_PUNCT.sub(r"\\\1", text)
-    text = _MD_BLOCK_START.sub(r"\1\\\2", text)  # list items, setext underlines, rules
+    # list items, setext heading underlines, rules: escape the mark that makes them
+    text = _MD_BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}", text)
     return _BARE_LINK.sub(lambda m: m.group().replace("/", "\\/").replace(".", "\\."), text)
 
 
@@ -146,7 +147,7 @@ def to_markdown(transcript: Transcript) -> str:
     out = [
         f"# onsite — {title}",
         "",
-        f"Session `{_cell(transcript.session_id)}` · {transcript.created_at:%Y-%m-%d %H:%M} UTC · "
+        f"Session `{transcript.session_id}` · {transcript.created_at:%Y-%m-%d %H:%M} UTC · "
         f"backend {transcript.backend}"
         + (f" ({_cell(transcript.model)})" if transcript.model else "")
         + f" · {transcript.status.replace('_', ' ')}",
