@@ -64,16 +64,15 @@ def test_saving_a_transcript_with_a_path_for_an_id_is_refused(tmp_path):
 def test_review_of_a_prefix_outside_the_folder_is_refused(tmp_path, capsys):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    example("prefix-secret").model_dump_json()
     (outside / "prefix-secret.json").write_text(example("prefix-secret").model_dump_json())
     folder()
-    for arg in (
-        "../elsewhere/prefix",
-        str(outside / "prefix"),
-        str(outside / "prefix-secret.json"),
-    ):
+    for arg in ("../elsewhere/prefix", str(outside / "prefix")):
         assert main(["review", arg]) == 2, arg
         assert "not a session id" in one_error_line(capsys.readouterr().err)
+    sneaky = str(folder() / ".." / "elsewhere" / "prefix-secret.json")
+    for arg in (str(outside / "prefix-secret.json"), sneaky):
+        assert main(["review", arg]) == 2, arg
+        assert "not in the transcripts folder" in one_error_line(capsys.readouterr().err)
 
 
 def test_review_of_a_directory_is_one_line(capsys):
@@ -88,6 +87,7 @@ def test_review_by_id_prefix_and_file_name_still_work(capsys):
         "20260101-000000-system-design-abcd",
         "20260101-0000",
         "20260101-000000-system-design-abcd.json",
+        str(folder() / "20260101-000000-system-design-abcd.json"),  # a path inside the folder
     ):
         assert main(["review", arg, "--json"]) == 0, arg
         assert json.loads(capsys.readouterr().out)["session_id"].endswith("abcd")

@@ -350,7 +350,17 @@ class TranscriptStore:
         return read_files(path.with_suffix(".json"), path.with_suffix(journal.SUFFIX))
 
     def resolve(self, session_id: str) -> Path:
-        """A session id or a unique prefix of one, inside the transcripts folder only."""
+        """A session id or a unique prefix of one (or the path of a file of the transcripts
+        folder), looked up inside the transcripts folder only."""
+        given = Path(session_id)
+        if given.suffix in (".json", journal.SUFFIX) and len(given.parts) > 1:
+            try:
+                inside = given.resolve().parent == self.root.resolve()
+            except (OSError, RuntimeError):
+                inside = False
+            if not inside:
+                raise StoreError(f"{session_id} is not in the transcripts folder {self.root}")
+            session_id = given.name
         for suffix in (".json", journal.SUFFIX):  # `review ID.json` names the session ID
             if session_id.endswith(suffix) and SESSION_ID.fullmatch(session_id[: -len(suffix)]):
                 session_id = session_id[: -len(suffix)]
