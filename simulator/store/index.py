@@ -42,7 +42,7 @@ FULL_SYNC_NS = 300 * 10**9
 
 
 class IndexUnavailable(Exception):
-    """The index cannot answer (missing, locked, damaged, unwritable): scan the files."""
+    """The index cannot answer (missing, locked, damaged, unwritable): build one in memory."""
 
 
 # ------------------------------------------------------------------ queries
