@@ -175,8 +175,7 @@ def without_credentials(data: Any, candidate: bool = False) -> Any:
     if isinstance(data, dict):
         mine = candidate or data.get("role") == "candidate"
         return {
-            key: without_credentials(value, mine or key == "profile")
-            for key, value in data.items()
+            key: without_credentials(value, mine or key == "profile") for key, value in data.items()
         }
     return data
 
