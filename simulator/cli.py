@@ -671,7 +671,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
             + "\n\nContinue one with: onsite resume SESSION_ID --answers FILE",
         )
         return 0
-    transcript = store.load(args.session)
+    result = store.read(args.session)
+    transcript = result.transcript
+    if result.path.name.split(".")[0] != transcript.session_id:
+        # Saving goes to the id's own files: never let one file overwrite another session.
+        raise UsageError(
+            f"{result.path.name} holds session {transcript.session_id}; rename it to "
+            f"{transcript.session_id}.json to continue it"
+        )
     if transcript.status == "complete":
         raise UsageError(f"session {transcript.session_id} is already complete")
     session = session_from_transcript(

@@ -53,6 +53,19 @@ def test_a_resumed_file_naming_its_id_dot_dot_writes_nothing_outside(tmp_path, c
     assert not list(tmp_path.parent.rglob("escaped*"))
 
 
+def test_resuming_a_copy_never_overwrites_the_session_it_names(tmp_path, capsys):
+    store = TranscriptStore(folder())
+    other = store.save(example("other-session"))
+    before = other.read_bytes()
+    data = example("other-session", status="in_progress").model_dump(mode="json")
+    (folder() / "copy.json").write_text(json.dumps(data))
+    answers = tmp_path / "answers.txt"
+    answers.write_text("More requirements.\n")
+    assert main(["resume", "copy", "--answers", str(answers)]) == 2
+    assert "rename it to other-session.json" in one_error_line(capsys.readouterr().err)
+    assert other.read_bytes() == before
+
+
 def test_saving_a_transcript_with_a_path_for_an_id_is_refused(tmp_path):
     store = TranscriptStore(folder())
     for bad in ("../../x", "/tmp/x", ".hidden", "a/b", "", "x" * 200):
