@@ -239,10 +239,7 @@ def cached_catalog(root: Path | None = None) -> Catalog:
     root = root or data_dir("rubrics")
     from simulator.config import current
 
-    try:
-        chosen = current().cache_dir
-    except Exception:  # a broken config file is reported where settings are used, not here
-        chosen = None
+    chosen = current().cache_dir
     folder = Path(chosen or user_cache_dir("onsite"))
     target = folder / f"catalog-{_cache_key(root)}.pickle"
     try:

@@ -10,11 +10,12 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
+
+from simulator.safety import json_text, write
 
 
 class UsageError(Exception):
@@ -23,9 +24,11 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
-        print(f"onsite: error: {message} (see 'onsite --help')", file=sys.stderr)
+        write(f"onsite: error: {message} (see 'onsite --help')", sys.stderr)
         raise SystemExit(2)
 
+
+"""A real onsite has 4-8 rounds; the cap keeps a loop file from costing minutes per save."""
 
 ROUND_HELP = (
     "swe-coding, everyday-programming, system-design, ml-system-design, ai-coding, "
@@ -117,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", "export a session", reports=False)
     p.add_argument("session", metavar="SESSION_ID")
     p.add_argument("--format", choices=["md", "html"], default="md")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (never over a transcript)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p = command("resume", "continue an interrupted session")
     p.add_argument("session", nargs="?", metavar="SESSION_ID")
     p.add_argument("--answers", metavar="FILE", help="answer the remaining turns headless")
@@ -137,10 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
-    else:
-        print(text)
+    """Print a command's report (JSON with --json), through the one output boundary."""
+    write(json_text(data) if getattr(args, "json", False) else text)
+
+
+def _warn(problem: str) -> None:
+    write(f"onsite: warning: {problem}", sys.stderr)
 
 
 def _catalog():
@@ -170,10 +176,13 @@ def _read_text(path: str, what: str) -> str:
 
 
 def _settings(args: argparse.Namespace):
-    from simulator.config import Settings
+    from simulator.config import ConfigError, load_settings
 
     overrides = {k: getattr(args, k) for k in ("backend", "model") if getattr(args, k, None)}
-    return Settings(**overrides)
+    try:
+        return load_settings(**overrides)
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
 
 
 def _parse_persona(spec: str):
@@ -209,6 +218,10 @@ def _profile_and_persona(args: argparse.Namespace, settings):
             "specialization": specialization,
             "cv_file": str(Path(cv_file).resolve()) if cv_file else None,
         }
+    if cv_file and not getattr(args, "cv", None) and not Path(cv_file).is_file():
+        # Remembered from an earlier run and since moved or deleted: go on without it.
+        _warn(f"the remembered CV {cv_file} is gone; going on without a CV (give --cv FILE)")
+        cv_file = None
     cv_text = _read_text(cv_file, "CV") if cv_file else ""
     talk = _read_text(args.talk, "talk") if getattr(args, "talk", None) else ""
     if remembered:
@@ -379,7 +392,7 @@ def _play(session, answers: list[list[str]] | None, args: argparse.Namespace) ->
         else:
             card = transcript.rounds[0].scorecard
             payload["scorecard"] = card.model_dump() if card else None
-        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+        write(json_text(payload))
     return 0
 
 
@@ -475,12 +488,12 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 def _report_problems(store) -> None:
     for problem in getattr(store, "problems", []):
-        print(f"onsite: warning: {problem}", file=sys.stderr)
+        _warn(problem)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
     from simulator.render import Style, debrief_text, scorecard_text, table, wrap
-    from simulator.store.export import safe_terminal_text
+    from simulator.safety import terminal_safe as safe_terminal_text
 
     store = _store(_settings(args))
     if args.session is None and args.search:
@@ -550,7 +563,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         return 0
     result = store.read(args.session)
     if result.problem:
-        print(f"onsite: warning: {result.problem}", file=sys.stderr)
+        _warn(result.problem)
     transcript = result.transcript
     style = Style(sys.stdout)
     lines = [
@@ -592,7 +605,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         f"; {report.unreadable} unreadable" if report.unreadable else ""
     )
     for problem in report.problems:
-        print(f"onsite: warning: {problem}", file=sys.stderr)
+        _warn(problem)
     _emit(args, data, text)
     return 0
 
@@ -600,7 +613,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from simulator.store.export import to_markdown
 
-    transcript = _store(_settings(args)).load(args.session)
+    store = _store(_settings(args))
+    transcript = store.load(args.session)
     if args.format == "html":
         from simulator.store.html import to_html
 
@@ -608,13 +622,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         text = to_markdown(transcript)
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise UsageError(f"cannot write {args.output}: {err.strerror}") from None
-        print(f"Wrote {args.output}")
+        from simulator.store.export import write_export
+
+        write_export(Path(args.output), text, store, force=args.force)
+        write(f"Wrote {args.output}")
     else:
-        sys.stdout.write(text)
+        write(text, end="")
     return 0
 
 
@@ -637,7 +650,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
         return 0
     from simulator.engine import launch
 
-    transcript = store.load(args.session)
+    result = store.read(args.session)
+    transcript = result.transcript
+    if result.path.name.split(".")[0] != transcript.session_id:
+        # Saving goes to the id's own files: never let one file overwrite another session.
+        raise UsageError(
+            f"{result.path.name} holds session {transcript.session_id}; rename it to "
+            f"{transcript.session_id}.json to continue it"
+        )
     session = launch.resume(
         _catalog(), _interviewer(settings), store, transcript, max_answers=settings.max_answers
     )
@@ -690,14 +710,14 @@ def cmd_check_problems(args: argparse.Namespace) -> int:
         results[question.id] = check_problem(question)
         if not args.json:
             mark = "ok " if not results[question.id] else "BAD"
-            print(f"{mark} {question.id}", flush=True)
+            write(f"{mark} {question.id}")
             for problem in results[question.id]:
-                print(f"      {problem}", flush=True)
+                write(f"      {problem}")
     bad = sum(1 for problems in results.values() if problems)
     if args.json:
-        print(json.dumps(results, indent=2))
+        write(json_text(results))
     else:
-        print(f"{len(results) - bad} of {len(results)} problems sound")
+        write(f"{len(results) - bad} of {len(results)} problems sound")
     return 1 if bad else 0
 
 
@@ -739,18 +759,16 @@ def main(argv: list[str] | None = None) -> int:
             return _open_app(args)
         return COMMANDS[args.command](args)
     except UsageError as err:
-        print(f"onsite: error: {err}", file=sys.stderr)
+        write(f"onsite: error: {err}", sys.stderr)
         return 2
     except known_errors() as err:
-        print(f"onsite: error: {one_line(err)}", file=sys.stderr)
+        write(f"onsite: error: {one_line(err)}", sys.stderr)
         return 1 if type(err).__name__ == "BackendError" else 2
     except BrokenPipeError:  # `onsite ... | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        print(
-            "\nonsite: interrupted; the transcript so far is saved (onsite resume)", file=sys.stderr
-        )
+        write("\nonsite: interrupted; the transcript so far is saved (onsite resume)", sys.stderr)
         return 130
 
 

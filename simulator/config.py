@@ -106,8 +106,12 @@ class Settings(BaseSettings):
 
 def current() -> Settings:
     """The settings as the environment and the config file give them now, for code that runs
-    outside a session (a cache path, a rescue folder, the sandbox pool)."""
-    return Settings()
+    outside a session (a cache path, a rescue folder, the sandbox pool). A broken config file
+    is reported where a command reads its settings; here it means the defaults."""
+    try:
+        return load_settings()
+    except ConfigError:
+        return Settings.model_construct()
 
 
 def color_allowed() -> bool:
@@ -118,6 +122,34 @@ def color_allowed() -> bool:
 def system_path() -> str:
     """The PATH a sandboxed child gets (nothing else of this environment reaches it)."""
     return os.environ.get("PATH", "/usr/bin:/bin")
+
+
+class ConfigError(ValueError):
+    """The config file or an ONSITE_* variable cannot be read; str() is one line."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from flags (`overrides`), environment and config file; ConfigError (one line)
+    for a config file that is not TOML or an ONSITE_* value that cannot be parsed."""
+    from pydantic_settings import SettingsError
+
+    path = config_path()
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"config file {path} is not a regular file")
+    try:
+        return Settings(**overrides)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {path} is not valid TOML: {err}") from None
+    except SettingsError as err:
+        field_name = str(err).split('"')[1] if str(err).count('"') >= 2 else ""
+        if field_name and "EnvSettingsSource" in str(err):
+            raise ConfigError(
+                f"ONSITE_{field_name.upper()} cannot be parsed: give it as JSON, "
+                'e.g. ONSITE_PERSONA=\'{"field": "NLP", "style": "skeptical"}\''
+            ) from None
+        raise ConfigError(f"invalid setting: {str(err).splitlines()[0]}") from None
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror or err}") from None
 
 
 def read_config_file() -> dict[str, Any]:

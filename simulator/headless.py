@@ -10,10 +10,14 @@ from simulator.engine.coding import is_submission, submit_code
 from simulator.engine.session import Session
 from simulator.models import Question, RoundRecord, Scorecard, Transcript
 from simulator.render import Style, debrief_text, scorecard_text, wrap
-from simulator.store.export import safe_terminal_text
+from simulator.safety import write
 
 
 class Printer:
+    """Every line of a headless session reaches the terminal through `safety.write`: an
+    escape sequence in an answer, a quoted answer, a streamed token or a test's output is
+    shown as text, never acted on."""
+
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.style = Style(sys.stdout)
@@ -21,21 +25,20 @@ class Printer:
 
     def say(self, text: str = "") -> None:
         if not self.quiet:
-            print(text, flush=True)
+            write(text)
 
     def token(self, chunk: str) -> None:
         if self.quiet:
             return
         if not self._streaming:
-            sys.stdout.write(self.style.bold("Interviewer: "))
+            write(self.style.bold("Interviewer: "), end="")
             self._streaming = True
-        sys.stdout.write(chunk)
-        sys.stdout.flush()
+        write(chunk, end="")
 
     def end_turn(self, turn=None) -> None:
         """Close a streamed turn, or print a turn that was not streamed (the engine's own)."""
         if self._streaming and not self.quiet:
-            sys.stdout.write("\n\n")
+            write("\n\n", end="")
         elif turn is not None and turn.role == "interviewer":
             self.say(self.style.bold("Interviewer: ") + turn.text + "\n")
         self._streaming = False
@@ -62,8 +65,7 @@ class Printer:
             sys.stderr.flush()
 
     def candidate(self, text: str, label: str = "You") -> None:
-        shown = safe_terminal_text(text)  # an escape sequence in an answer shows as text
-        self.say(self.style.dim(f"{label}:") + "\n" + wrap(shown, indent="  │ ") + "\n")
+        self.say(self.style.dim(f"{label}:") + "\n" + wrap(text, indent="  │ ") + "\n")
 
 
 async def play(session: Session, answers: list[list[str]], quiet: bool = False) -> Transcript:

@@ -127,9 +127,9 @@ def test_markdown_escapes_candidate_text_and_fences_code():
     md = to_markdown(hostile_transcript())
     prose = md.replace(CODE, "")  # inside a fence, `<script>` is code: shown as written
     assert "<script>" not in prose and "&lt;script&gt;alert('x')&lt;/script&gt;" in md
-    assert "\x1b" not in md and "\x00" not in md and "␛[2J" in md
+    assert "\x1b" not in md and "\x00" not in md and "␛\\[2J" in md  # `[` escaped too
     assert "````python\n" + CODE.replace("\x1b", "") + "\n````" in md  # longer fence
-    assert "| Correctness &lt;b&gt; | 3 | Says \\| &lt;script&gt; ␛[31m |" in md
+    assert "| Correctness &lt;b&gt; | 3 | Says \\| &lt;script&gt; ␛\\[31m |" in md
 
 
 def test_safe_terminal_text_makes_controls_visible_and_keeps_text():

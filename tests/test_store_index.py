@@ -1,4 +1,4 @@
-"""The SQLite index: the same answers as scanning the files, kept in step, never required."""
+"""The SQLite index: the same answers as an index built in memory from the files, kept in step, never required."""
 
 from __future__ import annotations
 

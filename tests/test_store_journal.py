@@ -167,11 +167,38 @@ def test_a_large_session_rewrites_its_json_less_often(tmp_path, monkeypatch):
     store = TranscriptStore(tmp_path)
     transcript = _play(store, 1)
     sid = transcript.session_id
+    rewrites = 0
     before = store.path_for(sid).read_bytes()
-    transcript.rounds[0].turns.append(Turn(role="candidate", kind="answer", text="x" * 100))
-    store.save(transcript)
-    assert store.path_for(sid).read_bytes() == before  # journal only
-    assert _said(store.load(sid))[-1] == "x" * 100
+    for i in range(30):
+        transcript.rounds[0].turns.append(Turn(role="candidate", kind="answer", text=f"x{i}"))
+        store.save(transcript)
+        now = store.path_for(sid).read_bytes()
+        rewrites += now != before
+        before = now
+    assert rewrites <= 6  # against 30 when every save rewrites it
+    assert _said(TranscriptStore(tmp_path).load(sid))[-30:] == [f"x{i}" for i in range(30)]
+
+
+def test_saving_many_rounds_writes_bytes_linear_in_what_is_saved(tmp_path, monkeypatch):
+    from simulator.store import transcripts
+
+    written = []
+    real = transcripts.write_json_atomic
+    monkeypatch.setattr(
+        transcripts, "write_json_atomic", lambda t, d: written.append(real(t, d)) or written[-1]
+    )
+    monkeypatch.setattr(transcripts, "JSON_REWRITE_LIMIT", 4096)
+    store = TranscriptStore(tmp_path)
+    transcript = _transcript()
+    for _ in range(120):  # a round started and answered: each save adds about the same
+        transcript.rounds.append(_round())
+        transcript.rounds[-1].turns.append(Turn(role="candidate", kind="answer", text="A."))
+        store.save(transcript)
+    final = store.path_for(transcript.session_id).stat().st_size
+    journaled = store.journal_for(transcript.session_id).stat().st_size
+    # Rewriting the JSON on every save would write about 60 times the final size here.
+    assert sum(written) <= 4 * final + 2 * journaled
+    assert len(store.load(transcript.session_id).rounds) == 120
 
 
 def test_the_engine_resumes_a_round_with_its_clock(tmp_path, catalog):

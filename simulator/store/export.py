@@ -1,61 +1,56 @@
 """Exports of a session for people: Markdown here, HTML in `html.py`.
 
 Text that came from the candidate (or from a backend quoting the candidate) is data, never
-markup: `safe_terminal_text` makes control characters and terminal escape sequences visible
-instead of letting them act, and `md_text` also escapes `<`, `>` and `&`, so an answer holding
-`<script>` reads as those characters in any Markdown viewer.
+markup: `terminal_safe` (simulator.safety) makes control characters and terminal escape
+sequences visible instead of letting them act, and `md_text` also escapes `<`, `>`, `&` and
+Markdown syntax, so an answer holding `<script>`, `![img](http://…)` or `# Heading` reads as
+those characters in any Markdown viewer.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.models import DECISION_LABELS, Debrief, RoundRecord, Scorecard, Transcript
+from simulator.safety import redact_urls, terminal_safe
+
+if TYPE_CHECKING:
+    from simulator.store.transcripts import TranscriptStore
+
+# The one terminal-safe filter lives in simulator.safety; this name stays for its callers.
+safe_terminal_text = terminal_safe
+
+_MD_PUNCT = re.compile(r"([\\`*_\[\]!#~|])")
+_MD_BLOCK_START = re.compile(r"^([ \t]{0,3})([=+\-])|^([ \t]{0,3}\d+)([.)])", re.MULTILINE)
+_BARE_LINK = re.compile(r"(?i)(://|www\.)")
 
 
-def _control_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in range(0x20):
-        if chr(code) not in "\n\t":
-            table[code] = chr(0x2400 + code)  # U+2400.. control pictures: ␀ ␛ ␍ …
-    table[0x7F] = "\u2421"  # ␡
-    for code in range(0x80, 0xA0):  # C1 controls: 0x9b is a one-byte CSI on some terminals
-        table[code] = f"\\x{code:02x}"
-    for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C):
-        table[code] = f"<U+{code:04X}>"  # bidi overrides reorder what is displayed
-    for code in range(0xD800, 0xE000):
-        table[code] = "\ufffd"  # lone surrogates (undecodable bytes) cannot be written out
-    return table
-
-
-_CONTROLS = _control_table()
-
-
-def safe_terminal_text(text: str) -> str:
-    """Candidate text made inert for a terminal: escape sequences, NUL, carriage returns,
-    backspaces, C1 controls and bidi overrides are shown as visible symbols (ESC as ␛);
-    newlines and tabs stay. Call it on every piece of candidate text before printing."""
-    return text.replace("\r\n", "\n").translate(_CONTROLS)
+def md_inert(text: str) -> str:
+    """Candidate text that a Markdown viewer shows as written: no image, link, heading,
+    emphasis or list can come out of it (`![x](http://…)`, `# Title`, a `===` underline)."""
+    text = _MD_PUNCT.sub(r"\\\1", text)
+    # list items, setext heading underlines, rules: escape the mark that makes them
+    text = _MD_BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}", text)
+    return _BARE_LINK.sub(lambda m: m.group().replace("/", "\\/").replace(".", "\\."), text)
 
 
 def md_text(text: str) -> str:
-    """Text for Markdown prose: controls made visible, `<`, `>` and `&` escaped."""
-    return html.escape(safe_terminal_text(text), quote=False)
+    """Text for Markdown prose: controls made visible, `<`, `>` and `&` escaped, Markdown
+    syntax escaped, credentials in URLs redacted."""
+    return md_inert(html.escape(terminal_safe(redact_urls(text)), quote=False))
 
 
-_EMPHASIS = re.compile(r"([\\`*_~])")
-
-
-def md_literal(text: str) -> str:
-    """Text shown exactly as written: `md_text`, plus a backslash before each character
-    Markdown would take as emphasis or code, so that `lr*wd*p` stays `lr*wd*p` (quotes
-    that claim to be verbatim must be)."""
-    return _EMPHASIS.sub(r"\\\1", md_text(text))
+md_literal = md_text
+"""Text shown exactly as written (`lr*wd*p` stays `lr*wd*p`: verbatim quotes must be)."""
 
 
 def _cell(text: str) -> str:
-    return md_literal(text).replace("|", "\\|").replace("\n", " ")
+    return md_text(text).replace("\n", " ")
 
 
 def _fence(text: str) -> str:
@@ -65,7 +60,7 @@ def _fence(text: str) -> str:
 
 
 def _quote_block(text: str) -> str:
-    text = md_literal(text)
+    text = md_text(text)
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
 
 
@@ -156,7 +151,7 @@ def to_markdown(transcript: Transcript) -> str:
     out = [
         f"# onsite — {title}",
         "",
-        f"Session `{_cell(transcript.session_id)}` · {transcript.created_at:%Y-%m-%d %H:%M} UTC · "
+        f"Session `{transcript.session_id}` · {transcript.created_at:%Y-%m-%d %H:%M} UTC · "
         f"backend {transcript.backend}"
         + (f" ({_cell(transcript.model)})" if transcript.model else "")
         + f" · {transcript.status.replace('_', ' ')}",
@@ -168,3 +163,29 @@ def to_markdown(transcript: Transcript) -> str:
     for index, record in enumerate(transcript.rounds, 1):
         out += round_markdown(index, record, many)
     return "\n".join(out).rstrip() + "\n"
+
+
+def write_export(target: Path, text: str, store: TranscriptStore, force: bool = False) -> None:
+    """Write an export to `target` through a temporary file and a rename, so a reader never
+    sees half of it. Refuses (StoreError, one line) an existing file unless `force`, and
+    any file of the transcripts folder (a session's own transcript) even with `force`."""
+    from simulator.store.transcripts import StoreError
+
+    if store.owns(target):
+        raise StoreError(f"{target} is a file of the transcripts folder; export elsewhere")
+    if os.path.lexists(target) and not force:
+        raise StoreError(f"{target} exists; add --force to overwrite it")
+    if os.path.isdir(target):
+        raise StoreError(f"{target} is a directory")
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        raise StoreError(f"cannot write {target}: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise StoreError(f"cannot write {target}: {err.strerror or err}") from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from simulator.models import DECISION_LABELS, Debrief, RoundRecord, Scorecard, Transcript
-from simulator.store.export import safe_terminal_text
+from simulator.safety import redact_urls, terminal_safe
 
 CSS = """
 :root { --ink: #1d2430; --muted: #5b6472; --line: #d9dee6; --soft: #f4f6f9; --accent: #2f5fb3; }
@@ -57,8 +57,9 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action
 
 
 def text(value: object) -> str:
-    """Any text as HTML: control characters made visible, then `<>&"'` escaped."""
-    return html.escape(safe_terminal_text(str(value)), quote=True)
+    """Any text as HTML: credentials in URLs redacted, control characters made visible, then
+    `<>&"'` escaped."""
+    return html.escape(terminal_safe(redact_urls(str(value))), quote=True)
 
 
 def _decision(decision: str | None) -> str:

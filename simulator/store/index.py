@@ -4,7 +4,7 @@
 FTS5 table over every turn. The files stay the truth: the index is brought in step with
 them (by file size and mtime) before it answers, is rebuilt from them by `reindex`, and is
 never needed for correctness: when it is missing, locked, damaged or cannot be written, the
-same answers come from scanning the files (`scan_*` below share the query semantics).
+same SQL answers from an index built in memory from the files (`SessionIndex(None)`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import sqlite3
 import statistics
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from simulator.models import DECISION_LABELS, ROUND_KINDS, Transcript
-from simulator.store.export import safe_terminal_text
+from simulator.safety import terminal_safe as safe_terminal_text
 from simulator.store.transcripts import SessionSummary, StoreError, summarize
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ FULL_SYNC_NS = 300 * 10**9
 
 
 class IndexUnavailable(Exception):
-    """The index cannot answer (missing, locked, damaged, unwritable): scan the files."""
+    """The index cannot answer (missing, locked, damaged, unwritable): build one in memory."""
 
 
 # ------------------------------------------------------------------ queries
@@ -74,7 +74,10 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     match = re.fullmatch(r"(\d+)\s*([dwm])", value)
     if match:
         days = int(match[1]) * {"d": 1, "w": 7, "m": 30}[match[2]]
-        return now - timedelta(days=days)
+        try:
+            return now - timedelta(days=days)
+        except OverflowError:  # `800000d` reaches before year 1
+            raise ValueError(f"{text!r} reaches back before year 1; give a later date") from None
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -171,28 +174,6 @@ def extract(transcript: Transcript, path: Path, problem: str | None = None) -> S
     return SessionRows(summary, rounds, scores, turns)
 
 
-def _matches(rows: SessionRows, query: Query) -> bool:
-    s = rows.summary
-    at = _stamp(s.created_at)
-    if query.since is not None and at < _stamp(query.since):
-        return False
-    if query.until is not None and at >= _stamp(query.until):
-        return False
-    if query.status is not None and s.status != query.status:
-        return False
-    if query.round is not None and not any(r.round == query.round for r in rows.rounds):
-        return False
-    if query.decision:
-        by_round = any(
-            r.decision in query.decision
-            for r in rows.rounds
-            if query.round is None or r.round == query.round
-        )
-        if s.decision not in query.decision and not by_round:
-            return False
-    return True
-
-
 # ------------------------------------------------------------------ search terms
 
 
@@ -229,19 +210,6 @@ def fts_expression(phrases: list[Phrase]) -> str:
     return " ".join('"' + " ".join(p.tokens) + '"' + ("*" if p.prefix else "") for p in phrases)
 
 
-def _phrase_at(tokens: list[str], phrase: Phrase) -> int:
-    size = len(phrase.tokens)
-    for i in range(len(tokens) - size + 1):
-        window = tokens[i : i + size]
-        if window[:-1] == list(phrase.tokens[:-1]) and (
-            window[-1].startswith(phrase.tokens[-1])
-            if phrase.prefix
-            else window[-1] == phrase.tokens[-1]
-        ):
-            return i
-    return -1
-
-
 @dataclass(frozen=True)
 class SearchHit:
     session_id: str
@@ -257,15 +225,27 @@ class SearchHit:
     overall: float | None
 
 
-def _scan_snippet(text: str, phrases: list[Phrase]) -> str:
-    words = text.split()
-    folded = [" ".join(_tokens(w)) for w in words]
-    for i, word in enumerate(folded):
-        if any(word.startswith(p.tokens[0]) for p in phrases):
+SNIPPET_WINDOW = 600
+"""Characters of a turn a search snippet is made from: a window around the first match,
+cut out by SQLite (`instr`, linear), so a 50 MB answer costs what a short one does."""
+
+
+def snippet(window: str, phrases: list[Phrase], cut_before: bool, cut_after: bool) -> str:
+    """About 14 words of `window` around the first word a phrase starts with, in « »."""
+    words = window.split()
+    if cut_before and words:
+        words = words[1:]  # the window may start inside a word
+    if cut_after and words:
+        words = words[:-1]
+    firsts = tuple(p.tokens[0] for p in phrases)
+    for i, word in enumerate(words):
+        if any(t.startswith(firsts) for t in _tokens(word)):
             start = max(0, i - 6)
             shown = [*words[start:i], f"«{words[i]}»", *words[i + 1 : i + 8]]
-            return ("…" if start else "") + " ".join(shown) + ("…" if i + 8 < len(words) else "")
-    return " ".join(words[:14])
+            before = "…" if start or cut_before else ""
+            after = "…" if i + 8 < len(words) or cut_after else ""
+            return before + " ".join(shown) + after
+    return " ".join(words[:14]) + ("…" if len(words) > 14 or cut_after else "")
 
 
 # ------------------------------------------------------------------ progress
@@ -389,73 +369,6 @@ def sparkline(values: list[float], low: float = 1.0, high: float = 4.0) -> str:
     )
 
 
-# ------------------------------------------------------------------ scanning (no index)
-
-
-def scan_list(
-    rows: Iterable[SessionRows], query: Query, limit: int | None = None
-) -> list[SessionSummary]:
-    out = [r.summary for r in rows if _matches(r, query)]
-    out.sort(key=lambda s: _stamp(s.created_at), reverse=True)
-    return out if limit is None else out[:limit]
-
-
-def scan_search(
-    rows: Iterable[SessionRows], text: str, query: Query, limit: int = 50
-) -> list[SearchHit]:
-    phrases = parse_search(text)
-    if not phrases:
-        return []
-    hits = []
-    for r in rows:
-        if not _matches(r, query):
-            continue
-        kinds = {x.idx: x.round for x in r.rounds}
-        for turn in r.turns:
-            kind = kinds.get(turn.round_idx, "")
-            if query.round is not None and kind != query.round:
-                continue
-            tokens = _tokens(turn.text)
-            if all(_phrase_at(tokens, p) >= 0 for p in phrases):
-                s = r.summary
-                hits.append(
-                    SearchHit(
-                        s.session_id,
-                        s.created_at,
-                        s.title,
-                        turn.round_idx,
-                        kind,
-                        turn.turn_idx,
-                        turn.role,
-                        safe_terminal_text(_scan_snippet(turn.text, phrases)),
-                        s.decision,
-                        s.overall,
-                    )
-                )
-    hits.sort(key=lambda h: (_stamp(h.created_at), -h.round_index, -h.turn_index), reverse=True)
-    return hits[:limit]
-
-
-def scan_stats(rows: Iterable[SessionRows], query: Query) -> Progress:
-    progress = Progress()
-    chosen = sorted(
-        (r for r in rows if _matches(r, query)), key=lambda r: _stamp(r.summary.created_at)
-    )
-    for r in chosen:
-        s = r.summary
-        for rnd in r.rounds:
-            if rnd.overall is not None and query.round in (None, rnd.round):
-                progress.add(
-                    rnd.round, None, rnd.round, Point(s.created_at, s.session_id, rnd.overall)
-                )
-        for sc in r.scores:
-            if query.round in (None, sc.round):
-                progress.add(
-                    sc.round, sc.criterion, sc.name, Point(s.created_at, s.session_id, sc.score)
-                )
-    return progress
-
-
 # ------------------------------------------------------------------ the SQLite index
 
 
@@ -541,22 +454,35 @@ def _where(query: Query, hit_round: str | None = None) -> tuple[str, list[Any]]:
 
 
 class SessionIndex:
-    def __init__(self, path: Path, timeout: float = 0.5) -> None:
-        self.path = Path(path)
+    """The index in a file (`path`), or in memory (`path` None): the fallback when the file
+    cannot be used, built from the files and asked the very same SQL."""
+
+    def __init__(self, path: Path | None, timeout: float = 0.5) -> None:
+        self.path = Path(path) if path is not None else None
         self.timeout = timeout
+        self._memory: sqlite3.Connection | None = None
+
+    def _open(self, write: bool) -> sqlite3.Connection:
+        if self.path is None:
+            if self._memory is None:
+                self._memory = sqlite3.connect(":memory:", isolation_level=None)
+                self._ensure(self._memory)
+            return self._memory
+        if not write and not self.path.exists():
+            raise IndexUnavailable("no index yet")
+        if write:
+            self.path.parent.mkdir(exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        con.execute("PRAGMA synchronous = NORMAL")
+        return con
 
     @contextlib.contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        if not write and not self.path.exists():
-            raise IndexUnavailable("no index yet")
         try:
-            if write:
-                self.path.parent.mkdir(exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            con = self._open(write)
         except (sqlite3.Error, OSError) as err:
             raise IndexUnavailable(f"cannot open the index ({err})") from None
         try:
-            con.execute("PRAGMA synchronous = NORMAL")
             yield con
         except sqlite3.Error as err:
             with contextlib.suppress(sqlite3.Error):
@@ -564,7 +490,14 @@ class SessionIndex:
                     con.execute("ROLLBACK")
             raise IndexUnavailable(f"index unavailable ({err})") from None
         finally:
-            con.close()
+            if con is not self._memory:
+                con.close()
+
+    def close(self) -> None:
+        """Free an index in memory (a file index holds no connection between calls)."""
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
 
     def _ensure(self, con: sqlite3.Connection) -> None:
         """Create the tables, or recreate them when they are of another format."""
@@ -735,6 +668,9 @@ class SessionIndex:
 
     def drop(self) -> None:
         """Delete the database (before a rebuild from scratch, or when it is damaged)."""
+        if self.path is None:
+            self.close()
+            return
         for suffix in ("", "-journal", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 Path(str(self.path) + suffix).unlink()
@@ -783,14 +719,29 @@ class SessionIndex:
             args.append(query.round)
         sql = (
             "SELECT s.session_id, s.created_at, s.title, t.round_idx, r.round, t.turn_idx, "
-            "t.role, snippet(turns, 0, '«', '»', '…', 14), s.decision, s.overall "
+            "t.role, instr(lower(t.text), ?), t.rowid, s.decision, s.overall "
             "FROM turns t JOIN sessions s ON s.id = (t.rowid >> ?) "
             "JOIN rounds r ON r.sid = s.id AND r.idx = t.round_idx "
             f"WHERE turns MATCH ? AND {where}{round_clause} "
             "ORDER BY t.rowid DESC LIMIT ?"
         )
+        # FTS5's own snippet() is quadratic in the matches of a long turn (25 s for 2 MB):
+        # find the first match with instr() (linear), cut a window around it in SQL and mark
+        # it in Python. Each hit's text is read twice, however long it is.
+        first, back = phrases[0].tokens[0], SNIPPET_WINDOW // 3
         with self._connect() as con:
-            rows = con.execute(sql, [TURN_BITS, fts_expression(phrases), *args, limit]).fetchall()
+            rows = con.execute(
+                sql, [first, TURN_BITS, fts_expression(phrases), *args, limit]
+            ).fetchall()
+            windows = {}
+            for r in rows:
+                start = max(1, r[7] - back)
+                cut = con.execute(
+                    "SELECT substr(text, ?, ?) FROM turns WHERE rowid = ?",
+                    (start, SNIPPET_WINDOW + 1, r[8]),
+                ).fetchone()[0]
+                more = len(cut) > SNIPPET_WINDOW
+                windows[r[8]] = snippet(cut[:SNIPPET_WINDOW], phrases, start > 1, more)
         # FTS rowids follow the sessions' dates (keys are given in date order): the newest
         # matches come first without sorting them all; then each session in reading order.
         rows.sort(key=lambda r: (r[1], -r[3], -r[5]), reverse=True)
@@ -803,9 +754,9 @@ class SessionIndex:
                 r[4],
                 r[5],
                 r[6],
-                safe_terminal_text(r[7]),
-                r[8],
+                safe_terminal_text(windows[r[8]]),
                 r[9],
+                r[10],
             )
             for r in rows
         ]

@@ -56,14 +56,15 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def append(path: Path, events: list[dict[str, Any]]) -> None:
+def append(path: Path, events: list[dict[str, Any]]) -> int:
     """Append events as lines, then flush and fsync; raises OSError (disk full, read-only).
+    Returns the number of bytes appended.
 
     If an earlier append was cut short (no final newline), a newline goes first so the
     damaged line stays alone and the new ones read back whole.
     """
     if not events:
-        return
+        return 0
     data = b"".join(encode_json(event) + b"\n" for event in events)
     created = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -77,6 +78,7 @@ def append(path: Path, events: list[dict[str, Any]]) -> None:
         os.close(fd)
     if created:
         fsync_dir(path.parent)
+    return len(data)
 
 
 @dataclass
@@ -88,8 +90,10 @@ class JournalRead:
 def read(path: Path) -> JournalRead:
     """Every readable event; damaged lines are skipped and described in `problems`."""
     out = JournalRead()
+    from simulator.store.transcripts import read_regular
+
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         return out
     except OSError as err:
@@ -173,16 +177,6 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]
     if meta:
         events.append({"ev": "meta", "set": meta})
     return events
-
-
-def structural(events: list[dict[str, Any]]) -> bool:
-    """Whether events change more than turns and the save time (a round, a grade, status)."""
-    for event in events:
-        if event["ev"] in ("snapshot", "round"):
-            return True
-        if event["ev"] == "meta" and set(event["set"]) - {"updated_at"}:
-            return True
-    return False
 
 
 def replay(

@@ -11,8 +11,8 @@ Reading never breaks on a damaged file: a cut-short journal line, invalid JSON o
 an older schema is read as far as it is valid and described in one line (`LoadResult.problem`,
 `SessionSummary.problem`, `TranscriptStore.problems`).
 
-Listing, search and stats go through the SQLite index (`index.py`) when it can answer and
-scan the files when it cannot.
+Listing, search and stats go through the SQLite index (`index.py`) when it can answer, and
+through the same SQL over an index built in memory from the files when it cannot.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import contextlib
 import glob
 import json
 import os
+import re
 import secrets
+import stat
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.models import Transcript, now_utc
+from simulator.safety import redact_urls
 from simulator.store import journal
 
 if TYPE_CHECKING:
@@ -42,14 +45,50 @@ if TYPE_CHECKING:
         SessionRows,
     )
 
-JSON_REWRITE_LIMIT = 256 * 1024
-"""Above about this many characters of text, the JSON is rewritten only when a round starts,
-ends or is graded (and every JSON_EVERY turns); the journal has every turn meanwhile."""
-JSON_EVERY = 8
+JSON_REWRITE_LIMIT = 64 * 1024
+"""A JSON file up to this many bytes is rewritten on every save. A bigger one is rewritten
+once the journal has grown by half its size since it was written (and when the session
+completes): the bytes written stay linear in what is saved, however many rounds there are,
+and the journal has every turn meanwhile."""
 
 
 class StoreError(Exception):
     """A transcript could not be written or read; str() is one line."""
+
+
+SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+"""What a session id may be: it names files, so no `/`, no `..`, nothing hidden."""
+
+
+def check_session_id(session_id: str) -> str:
+    """`session_id` if it is one; StoreError otherwise (a file could name `../../x`)."""
+    if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+        raise StoreError(
+            f"not a session id: {session_id!r} (letters, digits, '-' and '_', at most 128)"
+        )
+    return session_id
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of `path` if it is a regular file. A FIFO, device or directory is never
+    read (opening a FIFO blocks until a writer comes): OSError instead."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file", str(path))
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 class SaveError(StoreError):
@@ -107,17 +146,14 @@ def new_session_id(label: str) -> str:
     return f"{stamp}-{label}-{secrets.token_hex(2)}"
 
 
-def _text_size(transcript: Transcript) -> int:
-    size = len(transcript.profile.cv_text) + len(transcript.profile.talk_text)
-    return size + sum(len(t.text) for r in transcript.rounds for t in r.turns)
-
-
-def write_json_atomic(target: Path, data: dict[str, Any]) -> None:
-    """Temporary file in the same directory, fsync, rename, fsync the directory."""
+def write_json_atomic(target: Path, data: dict[str, Any]) -> int:
+    """Temporary file in the same directory, fsync, rename, fsync the directory; returns
+    the bytes written."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+    encoded = journal.encode_json(data, indent=2)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(journal.encode_json(data, indent=2))
+            handle.write(encoded)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -125,6 +161,23 @@ def write_json_atomic(target: Path, data: dict[str, Any]) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     journal.fsync_dir(target.parent)
+    return len(encoded)
+
+
+def without_credentials(data: Any, candidate: bool = False) -> Any:
+    """The transcript's JSON data with credentials in URLs redacted (a fallback grader's
+    label can quote OPENAI_BASE_URL with its `?api-key=`). The candidate's own words (their
+    turns, CV and talk) are kept exactly as typed."""
+    if isinstance(data, str):
+        return data if candidate else redact_urls(data)
+    if isinstance(data, list):
+        return [without_credentials(item, candidate) for item in data]
+    if isinstance(data, dict):
+        mine = candidate or data.get("role") == "candidate"
+        return {
+            key: without_credentials(value, mine or key == "profile") for key, value in data.items()
+        }
+    return data
 
 
 def rescue_dirs() -> list[Path]:
@@ -132,10 +185,7 @@ def rescue_dirs() -> list[Path]:
     dirs = []
     from simulator.config import current
 
-    try:
-        chosen = current().rescue_dir
-    except Exception:  # a broken config file must not stop a rescue
-        chosen = None
+    chosen = current().rescue_dir
     if chosen:
         dirs.append(Path(chosen))
     try:
@@ -154,7 +204,7 @@ def rescue_copy(transcript: Transcript, directories: list[Path] | None = None) -
     for directory in directories or rescue_dirs():
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            target = directory / f"{transcript.session_id}.json"
+            target = directory / f"{check_session_id(transcript.session_id)}.json"
             write_json_atomic(target, transcript.model_dump(mode="json"))
             return target
         except OSError as err:
@@ -171,16 +221,40 @@ class TranscriptStore:
         the index could not be used)."""
         self._lock = threading.Lock()
         self._journaled: dict[str, dict[str, Any]] = {}
-        self._pending: dict[str, int] = {}
+        self._json_size: dict[str, int] = {}
+        """Session id -> bytes of the JSON this store last wrote."""
+        self._since_json: dict[str, int] = {}
+        """Session id -> journal bytes appended since then."""
         self._index: SessionIndex | None = None
 
     # -------------------------------------------------------------- paths
 
     def path_for(self, session_id: str) -> Path:
-        return self.root / f"{session_id}.json"
+        return self.root / f"{check_session_id(session_id)}.json"
 
     def journal_for(self, session_id: str) -> Path:
-        return self.root / f"{session_id}{journal.SUFFIX}"
+        return self.root / f"{check_session_id(session_id)}{journal.SUFFIX}"
+
+    def owns(self, path: Path) -> bool:
+        """Whether `path` is (or would replace) a file of the transcripts folder."""
+        try:
+            here = Path(path).resolve()
+            root = self.root.resolve()
+        except (OSError, RuntimeError):
+            return False
+        if here.parent == root and here.suffix in (".json", journal.SUFFIX):
+            return True
+        if root in here.parents and ".index" in here.relative_to(root).parts:
+            return True
+        if not os.path.exists(path):
+            return False
+        with contextlib.suppress(OSError):  # a hard link or symlink to a transcript
+            st = os.stat(path)
+            for entry in os.scandir(self.root):
+                est = entry.stat()
+                if (est.st_ino, est.st_dev) == (st.st_ino, st.st_dev):
+                    return True
+        return False
 
     @property
     def index(self) -> SessionIndex:
@@ -201,35 +275,38 @@ class TranscriptStore:
         with self._lock:
             transcript.updated_at = now_utc()
             sid = transcript.session_id
-            data = transcript.model_dump(mode="json")
+            data = without_credentials(transcript.model_dump(mode="json"))
             events = journal.diff(self._journaled.get(sid), data)
             target = self.path_for(sid)
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
-                journal.append(self.journal_for(sid), events)
+                appended = journal.append(self.journal_for(sid), events)
             except OSError as err:
                 self._journaled.pop(sid, None)  # unknown what reached the disk: snapshot next
                 raise self._save_error(transcript, err) from None
             self._journaled[sid] = data
-            self._pending[sid] = self._pending.get(sid, 0) + 1
+            self._since_json[sid] = self._since_json.get(sid, 0) + appended
             complete = transcript.status == "complete"
+            last = self._json_size.get(sid)
             due = (
                 complete
-                or journal.structural(events)
-                or self._pending[sid] >= JSON_EVERY
-                or _text_size(transcript) <= JSON_REWRITE_LIMIT
+                or last is None
+                or last <= JSON_REWRITE_LIMIT
+                or 2 * self._since_json[sid] >= last
             )
             if not due:
                 return target
             try:
-                write_json_atomic(target, data)
+                self._json_size[sid] = write_json_atomic(target, data)
             except OSError:
                 return target  # the journal holds it all; the JSON is retried next save
-            self._pending[sid] = 0
+            self._since_json[sid] = 0
             if complete:
                 self.journal_for(sid).unlink(missing_ok=True)
                 journal.fsync_dir(self.root)
                 self._journaled.pop(sid, None)
+                self._json_size.pop(sid, None)
+                self._since_json.pop(sid, None)
                 self._index_session(transcript, target)
             return target
 
@@ -240,7 +317,8 @@ class TranscriptStore:
         except OSError:
             rescued = None
         tail = (
-            f"; a copy is saved as {rescued} (continue with: onsite resume {rescued})"
+            f"; a copy is saved as {rescued} (continue with: ONSITE_TRANSCRIPTS_DIR="
+            f"{rescued.parent} onsite resume {transcript.session_id})"
             if rescued
             else "; nothing could be written anywhere: the session is kept in memory"
         )
@@ -274,20 +352,32 @@ class TranscriptStore:
         return read_files(path.with_suffix(".json"), path.with_suffix(journal.SUFFIX))
 
     def resolve(self, session_id: str) -> Path:
-        """A session id, a unique prefix of one, or a path to a transcript file."""
-        direct = Path(session_id)
-        if direct.suffix in (".json", journal.SUFFIX) and direct.is_file():
-            return direct
+        """A session id or a unique prefix of one (or the path of a file of the transcripts
+        folder), looked up inside the transcripts folder only."""
+        given = Path(session_id)
+        if given.suffix in (".json", journal.SUFFIX) and len(given.parts) > 1:
+            try:
+                inside = given.resolve().parent == self.root.resolve()
+            except (OSError, RuntimeError):
+                inside = False
+            if not inside:
+                raise StoreError(f"{session_id} is not in the transcripts folder {self.root}")
+            session_id = given.name
+        for suffix in (".json", journal.SUFFIX):  # `review ID.json` names the session ID
+            if session_id.endswith(suffix) and SESSION_ID.fullmatch(session_id[: -len(suffix)]):
+                session_id = session_id[: -len(suffix)]
+        check_session_id(session_id)
         for exact in (self.path_for(session_id), self.journal_for(session_id)):
-            if exact.is_file():
+            if is_regular(exact):
                 return exact
         matches: dict[str, Path] = {}
-        if self.root.is_dir() and session_id:
+        if self.root.is_dir():
             pattern = glob.escape(session_id) + "*"
             for suffix in (journal.SUFFIX, ".json"):  # the .json wins for the same session
                 for match in self.root.glob(pattern + suffix):
-                    if not match.name.startswith("."):
-                        matches[match.name[: -len(suffix)]] = match
+                    stem = match.name[: -len(suffix)]
+                    if SESSION_ID.fullmatch(stem) and is_regular(match):
+                        matches[stem] = match
         if len(matches) == 1:
             return next(iter(matches.values()))
         if not matches:
@@ -331,10 +421,14 @@ class TranscriptStore:
                     sid, slot = name[: -len(journal.SUFFIX)], 1
                 else:
                     continue
+                if not SESSION_ID.fullmatch(sid):
+                    continue  # not a name save() could have written
                 try:
                     st = entry.stat()
                 except OSError:
                     continue
+                if not stat.S_ISREG(st.st_mode):
+                    continue  # a FIFO named x.json would block the reader forever
                 parts.setdefault(sid, ["-", "-"])[slot] = (
                     f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
                 )
@@ -348,36 +442,30 @@ class TranscriptStore:
         return query or Query(**filters)
 
     def _through_index(self, ask):
-        """ask(index) through an in-step index, or None (and a problem line) if it cannot."""
+        """ask(index): the index on disk when it can answer, else the same SQL over an index
+        built in memory from the files (one query language, two places to keep it)."""
+        from simulator.store.index import IndexUnavailable, SessionIndex
+
         self.problems = []
-        if not self.use_index or not self.root.is_dir():
-            return None
-        from simulator.store.index import IndexUnavailable
-
-        try:
-            self.index.sync(self)
-            result = ask(self.index)
-            self.problems = self.index.problems()
-            return result
-        except IndexUnavailable as err:
-            self.problems = [f"index not used ({err}); read the files instead"]
-            return None
-
-    def scan(self) -> list[SessionRows]:
-        """Every session read from its files (the slow path the index saves)."""
-        from simulator.store.index import extract
-
-        out = []
-        for sid in sorted(self.signatures()):
+        if self.use_index and self.root.is_dir():
             try:
-                result = read_files(self.path_for(sid), self.journal_for(sid))
-            except StoreError as err:
-                self.problems.append(str(err))
-                continue
-            if result.problem:
-                self.problems.append(result.problem)
-            out.append(extract(result.transcript, result.path, result.problem))
-        return out
+                self.index.sync(self)
+                result = ask(self.index)
+                self.problems = self.index.problems()
+                return result
+            except IndexUnavailable as err:
+                self.problems = [f"index not used ({err}); read the files instead"]
+        memory = SessionIndex(None)
+        try:
+            if self.root.is_dir():
+                memory.sync(self)
+            result = ask(memory)
+            self.problems += memory.problems()
+        except IndexUnavailable as err:
+            raise StoreError(f"cannot read the sessions in {self.root}: {err}") from None
+        finally:
+            memory.close()
+        return result
 
     def summaries(
         self,
@@ -392,19 +480,15 @@ class TranscriptStore:
     ) -> list[SessionSummary]:
         """Sessions newest first, filtered (only the newest `limit` when given); damaged files
         are read in part, never fatal (see `problems`)."""
-        from simulator.store.index import scan_list
-
         q = self._query(
             query, dict(round=round, since=since, until=until, decision=decision, status=status)
         )
-        found = self._through_index(lambda index: index.list(q, limit))
-        return found if found is not None else scan_list(self.scan(), q, limit)
+        return self._through_index(lambda index: index.list(q, limit))
 
     def count(self, query: Query | None = None, **filters: Any) -> int:
         """How many sessions summaries() lists without a limit."""
         q = self._query(query, filters)
-        found = self._through_index(lambda index: index.count_matching(q))
-        return found if found is not None else len(self.summaries(q))
+        return self._through_index(lambda index: index.count_matching(q))
 
     def interrupted(self) -> list[SessionSummary]:
         """Sessions to offer to resume (newest first)."""
@@ -422,11 +506,8 @@ class TranscriptStore:
         decision: str | tuple[str, ...] | None = None,
     ) -> list[SearchHit]:
         """Turns holding every word of `text` (and "quoted phrases", `prefix*`), newest first."""
-        from simulator.store.index import scan_search
-
         q = self._query(query, dict(round=round, since=since, until=until, decision=decision))
-        found = self._through_index(lambda index: index.search(text, q, limit))
-        return found if found is not None else scan_search(self.scan(), text, q, limit)
+        return self._through_index(lambda index: index.search(text, q, limit))
 
     def stats(
         self,
@@ -437,11 +518,8 @@ class TranscriptStore:
         until: datetime | date | None = None,
     ) -> Progress:
         """Scores per round kind and per criterion over time, oldest first."""
-        from simulator.store.index import scan_stats
-
         q = self._query(query, dict(round=round, since=since, until=until))
-        found = self._through_index(lambda index: index.stats(q))
-        return found if found is not None else scan_stats(self.scan(), q)
+        return self._through_index(lambda index: index.stats(q))
 
     def reindex(self) -> ReindexReport:
         """Rebuild the index from the files, from scratch."""
@@ -477,7 +555,7 @@ def read_files(json_path: Path, journal_path: Path) -> LoadResult:
     data: Any = None
     name = json_path.name
     try:
-        raw: bytes | None = json_path.read_bytes()
+        raw: bytes | None = read_regular(json_path)
     except FileNotFoundError:
         raw = None
     except OSError as err:
@@ -518,6 +596,11 @@ def read_files(json_path: Path, journal_path: Path) -> LoadResult:
         transcript, notes = salvage(data, fallback_id=json_path.stem)
     except ValueError as err:
         raise StoreError(f"{name}: not a readable transcript ({err})") from None
+    if not SESSION_ID.fullmatch(transcript.session_id):
+        raise StoreError(
+            f"{name}: not a readable transcript (its session id {transcript.session_id!r} "
+            "is not a valid id)"
+        )
     problems += [n for n in notes if not n.startswith("repaired") or not problems]
     path = json_path if raw is not None else journal_path
     return LoadResult(transcript, path, problems)
