@@ -14,7 +14,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from simulator.coding.hidden import complexity_limits, reference_seconds, run_hidden
+from simulator.coding.hidden import (
+    complexity_limits,
+    reference_seconds,
+    run_hidden,
+    split_tests,
+)
 from simulator.coding.runner import RunReport, run_tests
 from simulator.models import Question
 
@@ -30,12 +35,15 @@ class ProblemCheck:
     limit: float | None = None
     """The complexity tests' wall limit derived from it."""
     seconds: float = 0.0
+    has_complexity: bool = False
 
     def line(self) -> str:
         mark = "ok  " if not self.problems else "FAIL"
         timing = (
             f"complexity: reference {self.reference_seconds:.2f}s, limit {self.limit:.2f}s"
             if self.reference_seconds is not None
+            else "complexity tests: reference fails them"
+            if self.has_complexity
             else "no complexity tests"
         )
         return (
@@ -76,6 +84,7 @@ def _problems(question: Question, result: ProblemCheck) -> list[str]:
     if spec is None:
         return ["no coding spec"]
     problems: list[str] = []
+    result.has_complexity = bool(split_tests(spec)[1])
     result.reference_seconds = reference_seconds(spec)
     limits = complexity_limits(spec)
     if result.reference_seconds is not None:
