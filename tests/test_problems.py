@@ -14,6 +14,7 @@ from simulator.coding.checks import check_problem, check_problem_full
 from simulator.coding.hidden import FLOOR, complexity_limits, run_hidden
 from simulator.models import CodingSpec, KeyPoint, Question, WrongSolution
 from simulator.models import TestCase as Case
+from tests.conftest import run_cli
 
 SEARCH = """def search(nums, target):
     lo, hi = 0, len(nums) - 1
@@ -215,3 +216,10 @@ def test_quoted_values_and_comments_after_single_words_are_fine(tmp_path):
 
 def test_the_shipped_catalog_has_no_cut_values():
     load_catalog(check_signals=True)  # raises CatalogError naming file:line otherwise
+
+
+def test_check_problems_rejects_a_round_that_is_not_coding_with_one_line():
+    result = run_cli("check-problems", "research")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "coding round" in result.stderr
+    assert "Traceback" not in result.stderr
