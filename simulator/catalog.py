@@ -100,6 +100,31 @@ def _load(path: Path, model: type[M], **extra: Any) -> tuple[M, yaml.Node | None
         raise CatalogError(f"{path}:{line}: {dotted}: {first['msg']}") from None
 
 
+def check_cut_values(path: Path, node: yaml.Node | None) -> None:
+    """A plain (unquoted) prose value followed by ` #` on its line was cut there: YAML reads
+    the rest as a comment ("an item that is #101" loses "#101 ..."). Raise naming the line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            stack.extend(value for pair in current.value for value in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.ScalarNode) and not current.style and " " in current.value:
+            end = current.end_mark
+            rest = lines[end.line][end.column :] if end.line < len(lines) else ""
+            if rest[:1] in (" ", "\t") and rest.lstrip().startswith("#"):
+                raise CatalogError(
+                    f"{path}:{end.line + 1}: a value is cut by ` #` (YAML starts a comment "
+                    f"there): quote it; kept only {quote_short(current.value)}"
+                )
+
+
+def quote_short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else "..." + text[-limit:])
+
+
 # ---------------------------------------------------------------- signals
 
 
@@ -205,6 +230,8 @@ def load_catalog(root: Path | None = None, check_signals: bool = False) -> Catal
         for path in sorted((root / round_kind / "questions").glob("*.yaml")):
             expected_id = f"{round_kind}/{path.stem}"
             question, node = _load(path, Question, id=expected_id, round=round_kind)
+            if check_signals:
+                check_cut_values(path, node)
             if question.id != expected_id or question.round != round_kind:
                 raise CatalogError(f"{path}:1: id: must be {expected_id!r} (the file's place)")
             _validate_question(path, node, question, catalog.rubrics.get(round_kind), check_signals)

@@ -692,33 +692,23 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_check_problems(args: argparse.Namespace) -> int:
-    from simulator.coding.checks import check_problem
+    import time
+
+    from simulator.coding.checks import check_all, summary
     from simulator.models import CODING_ROUNDS
 
     if args.round and args.round not in CODING_ROUNDS:
         raise UsageError(
             f"check-problems takes a coding round ({', '.join(sorted(CODING_ROUNDS))})"
         )
-    catalog = _catalog()
-    questions = [
-        q
-        for q in catalog.questions.values()
-        if q.coding is not None and (args.round is None or q.round == args.round)
-    ]
-    results: dict[str, list[str]] = {}
-    for question in questions:
-        results[question.id] = check_problem(question)
-        if not args.json:
-            mark = "ok " if not results[question.id] else "BAD"
-            write(f"{mark} {question.id}")
-            for problem in results[question.id]:
-                write(f"      {problem}")
-    bad = sum(1 for problems in results.values() if problems)
+    began = time.monotonic()
+    echo = None if args.json else write
+    results = check_all(_catalog(), args.round, echo=echo)
     if args.json:
-        write(json_text(results))
+        write(json_text({r.question_id: r.problems for r in results}))
     else:
-        write(f"{len(results) - bad} of {len(results)} problems sound")
-    return 1 if bad else 0
+        write(summary(results, time.monotonic() - began))
+    return 1 if any(r.problems for r in results) else 0
 
 
 def _open_app(args: argparse.Namespace, session=None) -> int:

@@ -136,6 +136,38 @@ class TestCase(Strict):
     """Absolute and relative tolerance for floats and arrays."""
     note: str | None = None
     """Shown when the test fails: what the case is about (empty input, ties, ...)."""
+    tags: list[Literal["edge", "complexity"]] = []
+    """`edge`: an edge case the statement names; `complexity`: a size at which only the
+    complexity the statement requires finishes. Complexity tests run on their own with a time
+    limit derived from the reference's measured time (simulator.coding.hidden)."""
+
+
+class WrongSolution(Strict):
+    """A plausible wrong solution that the hidden tests must catch (mutation testing)."""
+
+    why: str
+    """One line: the mistake (off-by-one, wrong tie-break, too slow for the stated size...)."""
+    code: str | None = None
+    """The whole solution; or else `edits` to the reference."""
+    edits: list[tuple[str, str]] = []
+    """(old, new) replacements applied to the reference; each `old` occurs exactly once."""
+
+    @model_validator(mode="after")
+    def _code_or_edits(self) -> WrongSolution:
+        if (self.code is None) == (not self.edits):
+            raise ValueError("a wrong solution has either `code` or `edits`, not both")
+        return self
+
+    def source(self, reference: str) -> str:
+        """The wrong solution's code; ValueError when an edit does not apply exactly once."""
+        if self.code is not None:
+            return self.code
+        text = reference
+        for old, new in self.edits:
+            if text.count(old) != 1:
+                raise ValueError(f"edit {old!r} occurs {text.count(old)} times in the reference")
+            text = text.replace(old, new)
+        return text
 
 
 class CodingSpec(Strict):
@@ -154,6 +186,8 @@ class CodingSpec(Strict):
     """Wall-clock seconds for the whole test run."""
     complexity: str | None = None
     """The expected time and space complexity, for the follow-up."""
+    wrong_solutions: list[WrongSolution] = []
+    """Realistic mistakes; `onsite check-problems` fails when one passes every hidden test."""
 
 
 class Question(Strict):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import asyncio
 
+from simulator.coding.hidden import run_hidden
 from simulator.coding.runner import RunReport, run_tests
 from simulator.engine.round import RoundRunner
 from simulator.models import Question, Turn
@@ -45,7 +46,7 @@ async def submit_code(runner: RoundRunner, code: str) -> tuple[Turn, RunReport |
     question = runner.ctx.question
     if question is None or question.coding is None:
         return runner.record_answer(code, "code"), None
-    report = await asyncio.to_thread(run_tests, code, question.coding, "tests")
+    report = await asyncio.to_thread(run_hidden, code, question.coding)
     turn = runner.record_answer(
         code,
         "code",
