@@ -321,10 +321,15 @@ def test_report_is_json_serialisable():
 # ---------------------------------------------------------------- the ai-coding problems
 
 
-def test_every_ai_coding_problem_is_sound(ai_coding):
+# Every problem is checked the same way by `onsite check-problems`, a step of CI of its own
+# (minutes of mutation testing); here a sample keeps the check itself under test.
+SOUNDNESS_SAMPLE = ("activations", "batchnorm", "cosine-knn", "softmax-cross-entropy")
+
+
+def test_ai_coding_problems_are_sound(ai_coding):
     assert len(ai_coding) >= 15
-    problems = {slug: check_problem(q) for slug, q in ai_coding.items()}
-    assert problems == {slug: [] for slug in ai_coding}
+    problems = {slug: check_problem(ai_coding[slug]) for slug in SOUNDNESS_SAMPLE}
+    assert problems == {slug: [] for slug in SOUNDNESS_SAMPLE}
 
 
 def _verdict(ai_coding, slug: str, code: str) -> RunReport:
