@@ -12,6 +12,15 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from simulator.analysis import arithmetic
+from simulator.analysis.gaming import (
+    GamingFinding,
+    copied_sentences,
+    fragment_finding,
+    is_bare,
+    repetition_finding,
+    source_ngrams,
+    stuffing_finding,
+)
 from simulator.analysis.injection import injection_sentences
 from simulator.analysis.similarity import topic_index
 from simulator.analysis.text import (
@@ -88,6 +97,41 @@ def first_match(
     return None
 
 
+def key_point_hits(
+    signals: list[str], candidates: list[Sentence], negative_point: bool = False
+) -> tuple[list[Sentence], list[Sentence]]:
+    """Sentences that make a point (every part of a signal matches somewhere outside a negated
+    clause) and sentences that name it only inside a negated or contradicted clause
+    ("threads never make a Python program faster"). A point that is itself a negative claim
+    ("units cannot rely on specific partners") is matched without the polarity check."""
+    affirmed: list[Sentence] = []
+    negated: list[Sentence] = []
+    for sentence in candidates:
+        plain = sentence.plain
+        for signal in signals:
+            parts = _compiled(signal)
+            found = [p.search(plain) for p in parts]
+            if not all(found):
+                continue
+            if negative_point or all(
+                _affirmed_somewhere(plain, part, [o for o in found if o is not first])
+                for part, first in zip(parts, found, strict=True)
+            ):
+                affirmed.append(sentence)
+                break
+            negated.append(sentence)
+    return affirmed, [s for s in negated if s not in affirmed]
+
+
+def _affirmed_somewhere(text: str, part: re.Pattern[str], others: list[re.Match[str]]) -> bool:
+    return any(not _negated(text, m, others) for m in part.finditer(text))
+
+
+def is_negative_claim(text: str) -> bool:
+    """The key point's own wording negates something: its candidates will too."""
+    return bool(_NEGATION.search(text))
+
+
 def matching_sentences(signals: list[str], candidates: list[Sentence]) -> list[Sentence]:
     """Every sentence in which at least one of the signals matches, in answer order."""
     compiled = [_compiled(signal) for signal in signals]
@@ -111,6 +155,19 @@ class Analysis:
     arithmetic: list[arithmetic.ArithmeticError_] = field(default_factory=list)
     generic: dict[str, list[Sentence]] = field(default_factory=dict)
     """Criterion id -> sentences matching the rubric's generic signals for it."""
+    bare: set[str] = field(default_factory=set)
+    """Key points made only as a fragment or a bare term, never with a reason: half credit."""
+    not_credited: dict[str, str] = field(default_factory=dict)
+    """Key point id -> why a sentence that names it earns nothing (copied, negated)."""
+    copied: list[Sentence] = field(default_factory=list)
+    """Sentences copied from the question's own notes: never evidence."""
+    gaming: list[GamingFinding] = field(default_factory=list)
+
+    def credit(self, kp: KeyPoint) -> float:
+        """1 for a point made with its reason, 0.5 for a bare mention, 0 when not made."""
+        if kp.id not in self.covered:
+            return 0.0
+        return 0.5 if kp.id in self.bare else 1.0
 
     @property
     def non_answer(self) -> bool:
@@ -152,8 +209,11 @@ def analyze(
     question: Question | None = None,
     question_text: str | None = None,
     siblings: list[Question] | None = None,
+    notes: list[str] | None = None,
 ) -> Analysis:
-    """Read one answer (or all of a candidate's answers joined) against the question and rubric."""
+    """Read one answer (or all of a candidate's answers joined) against the question and rubric.
+
+    `notes` are further texts the candidate could copy from (the round's study guide)."""
     if len(text) > MAX_ANALYSED_CHARS:  # a pasted megabyte: grade what a person could have said
         text = text[:MAX_ANALYSED_CHARS]
         truncated = True
@@ -170,11 +230,23 @@ def analyze(
     if truncated:
         result.flags.append("answer_truncated")
 
+    copied = copied_sentences(kept, _copy_source(rubric, question, notes)) if kept else []
+    result.copied = copied
+    own = [s for s in kept if s not in copied]
     if question is not None:
         for kp in question.key_points:
-            hit = first_match(kp.signals, kept)
-            if hit:
-                result.covered[kp.id] = hit
+            affirmed, negated = key_point_hits(kp.signals, own, is_negative_claim(kp.text))
+            if affirmed:
+                explained = [s for s in affirmed if not is_bare(s)]
+                result.covered[kp.id] = (explained or affirmed)[0]
+                if not explained:
+                    result.bare.add(kp.id)
+            elif negated:
+                result.not_credited[kp.id] = "said to be false in your answer"
+                if rubric.round != "behavioral":  # a story is not a technical claim
+                    result.mistakes.append((_contradiction(kp), negated[0]))
+            elif first_match(kp.signals, copied):
+                result.not_credited[kp.id] = "made only in text copied from the question's notes"
         for mistake in question.misconceptions:
             hit = first_match(mistake.signals, kept, affirmed=True)
             if hit:
@@ -197,7 +269,68 @@ def analyze(
         result.flags.append("restated_question")
     elif question is not None and siblings and _off_topic(result, question, siblings):
         result.flags.append("off_topic")
+    if not result.non_answer:
+        result.gaming = _gaming(result, kept, copied)
+        result.flags.extend(f.flag for f in result.gaming)
     return result
+
+
+def _contradiction(kp: KeyPoint) -> Misconception:
+    """A claim that negates a key point ("threads never make a Python program faster") is a
+    mistake whose correction is the key point itself."""
+    return Misconception(
+        text=f"Contradicts: {kp.text}",
+        criterion=kp.criterion,
+        signals=kp.signals,
+        correction=kp.text,
+    )
+
+
+def _gaming(result: Analysis, kept: list[Sentence], copied: list[Sentence]) -> list[GamingFinding]:
+    findings: list[GamingFinding] = []
+    total = sum(len(words(s.text)) for s in kept)
+    copied_words = sum(len(words(s.text)) for s in copied)
+    if copied and copied_words >= 0.3 * total:
+        findings.append(
+            GamingFinding(
+                "copied_text",
+                f"{len(copied)} of {len(kept)} sentences ({copied_words * 100 // max(1, total)}% "
+                "of the words) are copied from the question's own notes.",
+            )
+        )
+    for finding in (
+        fragment_finding(kept),
+        repetition_finding(result.text, kept),
+        stuffing_finding(
+            result.tokens, len(result.covered), kept, list(result.covered.values())
+        ),
+    ):
+        if finding:
+            findings.append(finding)
+    return findings
+
+
+def _copy_source(
+    rubric: Rubric, question: Question | None, notes: list[str] | None
+) -> frozenset[tuple[str, ...]]:
+    """Everything the candidate can read in the question's and rubric's files, bar the prompt
+    itself (restating the question is its own flag)."""
+    texts = list(notes or [])
+    for criterion in rubric.criteria:
+        texts.append(criterion.description)
+        texts.extend(criterion.levels.values())
+    if question is not None:
+        texts.extend(kp.text for kp in question.key_points)
+        texts.extend(m.text for m in question.misconceptions)
+        texts.extend(m.correction for m in question.misconceptions)
+        texts.extend(p.text for p in question.probes)
+        texts.append(question.context or "")
+    return _cached_source(tuple(texts))
+
+
+@cache
+def _cached_source(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    return source_ngrams(list(texts))
 
 
 def _off_topic(result: Analysis, question: Question, siblings: list[Question]) -> bool:

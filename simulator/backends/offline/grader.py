@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from simulator.analysis.evidence import NON_ANSWER_FLAGS, Analysis, analyze
+from simulator.analysis.gaming import GAMING_CAP
 from simulator.analysis.text import content_stems, quote
 from simulator.catalog import Catalog
 from simulator.models import (
@@ -36,21 +37,28 @@ _NON_ANSWER_REASON = {
 
 
 def level_from_evidence(
-    points: list[KeyPoint], covered: list[KeyPoint], generic_hits: int, generic_total: int
+    points: list[KeyPoint],
+    covered: list[KeyPoint],
+    generic_hits: int,
+    generic_total: int,
+    bare: set[str] | frozenset[str] = frozenset(),
 ) -> int:
     """Map what an answer shows on one criterion to a level.
 
     The question's key points carry most of the weight and the rubric's generic signals (the
     number of sentences that show them, three being plenty) the rest; a 4 also needs an
     advanced point when the criterion has one. Generic vocabulary alone never makes a 4.
+    The rubrics' levels 3 and 4 ask for explanation, not mention: a point in `bare` (named as
+    a fragment or a term, never with its reason) counts half, and an advanced point only
+    counts towards a 4 when it is explained.
     """
     generic = min(1.0, generic_hits / 3) if generic_total else 0.0
     if not points:
         return 1 + round(2 * generic)
-    share = len(covered) / len(points)
+    share = sum(0.5 if kp.id in bare else 1.0 for kp in covered) / len(points)
     strength = 0.75 * share + 0.25 * generic
     advanced = [kp for kp in points if kp.depth == "advanced"]
-    advanced_made = any(kp in covered for kp in advanced)
+    advanced_made = any(kp in covered and kp.id not in bare for kp in advanced)
     if strength >= 0.7 and (advanced_made or not advanced):
         return 4
     if strength >= 0.4:
@@ -171,13 +179,19 @@ def grade_analysis(
             notes.append(f"{correctness:.0%} of the hidden tests passed.")
         elif criterion.measure == "coverage" and points:
             level = level_from_evidence(
-                points, analysis.covered_points(points), len(generic), len(criterion.signals)
+                points,
+                analysis.covered_points(points),
+                len(generic),
+                len(criterion.signals),
+                analysis.bare,
             )
         elif criterion.measure == "communication" and not own:
             level, more = level_from_communication(analysis, overall_share)
             notes.extend(more)
         else:
-            level = level_from_evidence(own, made, len(generic), len(criterion.signals))
+            level = level_from_evidence(
+                own, made, len(generic), len(criterion.signals), analysis.bare
+            )
         if not non_answer:
             for mistake, sentence in analysis.mistakes:
                 if mistake.criterion == criterion.id:
@@ -198,7 +212,14 @@ def grade_analysis(
             if criterion.id in caps and level > caps[criterion.id]:
                 level = caps[criterion.id]
                 notes.append(_CAP_REASON[criterion.id])
+            for finding in analysis.gaming:
+                if level > GAMING_CAP:
+                    level = GAMING_CAP
+                    notes.append(f"Capped at {GAMING_CAP}: {finding.reason}")
+                    break
         missing = [kp for kp in own if kp not in made]
+        if not non_answer:
+            notes[:0] = _credit_notes(own, analysis)
         quotes = list(dict.fromkeys(quote(s.text) for s in evidence))[:3]
         scores.append(
             CriterionScore(
@@ -226,6 +247,26 @@ def grade_analysis(
         strengths=_strengths(scores, points, analysis),
         improvements=_improvements(scores, rubric, points, analysis, guide, question),
     )
+
+
+def _credit_notes(own: list[KeyPoint], analysis: Analysis) -> list[str]:
+    """Why a point the candidate named earned less than full credit."""
+    notes = []
+    bare = [kp for kp in own if kp.id in analysis.bare]
+    if bare:
+        notes.append(
+            "Half credit, named without a reason or consequence: "
+            + "; ".join(_short(kp.text) for kp in bare[:2])
+            + "."
+        )
+    for kp in own:
+        if kp.id in analysis.not_credited:
+            notes.append(f"Not credited ({analysis.not_credited[kp.id]}): {_short(kp.text)}.")
+    return notes
+
+
+def _short(text: str) -> str:
+    return quote(text.rstrip("."), 90)
 
 
 _ERROR_CEILING = {
@@ -313,5 +354,7 @@ def grade_text(
     correctness: float | None = None,
 ) -> Scorecard:
     siblings = catalog.questions_for(rubric.round)
-    analysis = analyze(answer, rubric, question, question_text, siblings)
+    guide = catalog.guides.get(rubric.round)
+    notes = [f"{item.topic}. {item.why}" for item in guide.items] if guide else []
+    analysis = analyze(answer, rubric, question, question_text, siblings, notes)
     return grade_analysis(analysis, rubric, question, catalog.guides.get(rubric.round), correctness)
