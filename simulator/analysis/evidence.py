@@ -275,6 +275,21 @@ def analyze(
     return result
 
 
+_WE_TO_I = [(re.compile(r"\bwe\b", re.I), "I"), (re.compile(r"\bour\b", re.I), "my"),
+            (re.compile(r"\bus\b", re.I), "me")]
+
+
+def _covered_as_told_by_me(result: Analysis, question: Question) -> list[str]:
+    """The key points the story makes when its "we" is read as "I"."""
+    told = []
+    for s in result.sentences:
+        text = s.text
+        for pattern, replacement in _WE_TO_I:
+            text = pattern.sub(replacement, text)
+        told.append(Sentence(text, s.start, s.end))
+    return [kp.id for kp in question.key_points if first_match(kp.signals, told)]
+
+
 def _contradiction(kp: KeyPoint) -> Misconception:
     """A claim that negates a key point ("threads never make a Python program faster") is a
     mistake whose correction is the key point itself."""
@@ -337,6 +352,8 @@ def _off_topic(result: Analysis, question: Question, siblings: list[Question]) -
     """The answer is about another question of the bank far more than about the one asked."""
     if len(result.covered) >= 3 or question not in siblings:
         return False
+    if question.round == "behavioral" and len(_covered_as_told_by_me(result, question)) >= 3:
+        return False  # the same story told with "we" is on topic; ownership is graded apart
     scores = topic_index(siblings).scores(" ".join(s.text for s in result.sentences))
     own = scores.pop(question.id, 0.0)
     best = max(scores.values(), default=0.0)

@@ -12,6 +12,7 @@ import re
 
 from simulator.analysis.evidence import NON_ANSWER_FLAGS, Analysis, analyze
 from simulator.analysis.gaming import GAMING_CAP
+from simulator.analysis.story import profile as story_profile
 from simulator.analysis.text import content_stems, quote
 from simulator.catalog import Catalog
 from simulator.models import (
@@ -160,7 +161,13 @@ def grade_analysis(
 ) -> Scorecard:
     """Turn an analysis into a scorecard. `correctness` is the share of hidden tests passed."""
     non_answer = [f for f in analysis.flags if f in NON_ANSWER_FLAGS]
-    caps = star_caps(analysis.text) if rubric.round == "behavioral" and not non_answer else {}
+    behavioral = rubric.round == "behavioral" and not non_answer
+    caps = star_caps(analysis.text) if behavioral else {}
+    story = story_profile(analysis.sentences) if behavioral else None
+    structure = story.levels() if story else {}
+    if story and story.generic:
+        for criterion_id in ("situation", "actions", "result"):
+            caps[criterion_id] = min(caps.get(criterion_id, 4), 2)
     points = question.key_points if question else []
     overall_share = len(analysis.covered) / len(points) if points else 0.0
     scores: list[CriterionScore] = []
@@ -192,6 +199,10 @@ def grade_analysis(
             level = level_from_evidence(
                 own, made, len(generic), len(criterion.signals), analysis.bare
             )
+        if criterion.id in structure and structure[criterion.id] > level:
+            # The story's own structure shows what no signal foresaw.
+            level = structure[criterion.id]
+            notes.append(_STRUCTURE_NOTE[criterion.id])
         if not non_answer:
             for mistake, sentence in analysis.mistakes:
                 if mistake.criterion == criterion.id:
@@ -274,8 +285,15 @@ _ERROR_CEILING = {
     2: "Capped at 2: several technical errors make this a lean no hire at best.",
 }
 
+_STRUCTURE_NOTE = {
+    "situation": "Credited from the story: one real, dated situation with your role in it.",
+    "actions": "Credited from the story: concrete steps you took yourself.",
+    "result": "Credited from the story: an outcome with a number.",
+    "reflection": "Credited from the story: a lesson tied to what happened.",
+}
+
 _CAP_REASON = {
-    "situation": "The story is what you would do, not what happened: give one real situation.",
+    "situation": "The story is what you would do or usually do, not one real situation.",
     "actions": "Say what you did yourself: the story is told as 'we' or as what you would do.",
     "result": "A hypothetical story has no result: say what actually happened.",
     "relevance": "It is hard to see your own part in the story.",
