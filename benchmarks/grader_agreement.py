@@ -25,14 +25,18 @@ from simulator.analysis.similarity import most_similar  # noqa: E402
 from simulator.backends.offline.grader import grade_text  # noqa: E402
 from simulator.catalog import load_catalog  # noqa: E402
 
-DEFAULT = next(
-    (
-        p
-        for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared")
-        if (p / "calibration" / "grading_dev.jsonl").is_file()
-    ),
-    ROOT.parent / "shared",
-) / "calibration" / "grading_dev.jsonl"
+DEFAULT = (
+    next(
+        (
+            p
+            for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared")
+            if (p / "calibration" / "grading_dev.jsonl").is_file()
+        ),
+        ROOT.parent / "shared",
+    )
+    / "calibration"
+    / "grading_dev.jsonl"
+)
 
 
 def ranks(values: list[float]) -> list[float]:

@@ -275,8 +275,11 @@ def analyze(
     return result
 
 
-_WE_TO_I = [(re.compile(r"\bwe\b", re.I), "I"), (re.compile(r"\bour\b", re.I), "my"),
-            (re.compile(r"\bus\b", re.I), "me")]
+_WE_TO_I = [
+    (re.compile(r"\bwe\b", re.I), "I"),
+    (re.compile(r"\bour\b", re.I), "my"),
+    (re.compile(r"\bus\b", re.I), "me"),
+]
 
 
 def _covered_as_told_by_me(result: Analysis, question: Question) -> list[str]:
@@ -316,9 +319,7 @@ def _gaming(result: Analysis, kept: list[Sentence], copied: list[Sentence]) -> l
     for finding in (
         fragment_finding(kept),
         repetition_finding(result.text, kept),
-        stuffing_finding(
-            result.tokens, len(result.covered), kept, list(result.covered.values())
-        ),
+        stuffing_finding(result.tokens, len(result.covered), kept, list(result.covered.values())),
     ):
         if finding:
             findings.append(finding)
