@@ -41,6 +41,17 @@ _PER_SECOND = re.compile(
 )
 
 
+# "3x3x64x128 = 36,864", "1000 * 86400 is about 86M": a product whose result is stated.
+_FACTOR = r"\d+(?:[.,]\d+)*\s*(?:k|m|b|bn|million|billion|thousand)?"
+_PRODUCT = re.compile(
+    rf"(?<![\w.^])({_FACTOR}(?:\s*[x×*·]\s*{_FACTOR})+)\s*"
+    r"(?:=|≈|~|is|equals|gives|comes to|makes)\s*(about|around|roughly|approximately|~|≈)?\s*"
+    r"(\d+(?:[.,]\d+)*)\s*(k|thousand|m|mn|million|b|bn|billion|t|trillion)?\b",
+    re.IGNORECASE,
+)
+_SPLIT_FACTOR = re.compile(r"\s*[x×*·]\s*")
+
+
 @dataclass(frozen=True)
 class ArithmeticError_:
     sentence: Sentence
@@ -68,6 +79,10 @@ def check(sentences: list[Sentence]) -> list[ArithmeticError_]:
                 errors.append(
                     ArithmeticError_(sentence, match.group(0), f"{base}^{exponent} ≈ {truth:.3g}")
                 )
+        for match in _PRODUCT.finditer(sentence.text):
+            error = _check_product(sentence, match)
+            if error:
+                errors.append(error)
         day = _PER_DAY.search(sentence.text)
         second = _PER_SECOND.search(sentence.text, day.end()) if day else None
         if day and second:
@@ -84,3 +99,26 @@ def check(sentences: list[Sentence]) -> list[ArithmeticError_]:
                     )
                 )
     return errors
+
+
+def _factor_value(factor: str) -> float:
+    m = re.fullmatch(r"(\d+(?:[.,]\d+)*)\s*([a-z]+)?", factor.strip(), re.IGNORECASE)
+    if not m:
+        raise ValueError(factor)
+    return _value(m.group(1), m.group(2))
+
+
+def _check_product(sentence: Sentence, match: re.Match[str]) -> ArithmeticError_ | None:
+    """A stated product off by more than rounding (5 %, or 25 % when hedged with "about")."""
+    factors, hedge, claimed, unit = match.groups()
+    try:
+        truth = math.prod(_factor_value(f) for f in _SPLIT_FACTOR.split(factors))
+        stated = _value(claimed, unit)
+    except (ValueError, OverflowError):
+        return None
+    if truth <= 0 or stated <= 0:
+        return None
+    tolerance = 0.25 if hedge else 0.05
+    if abs(stated - truth) / truth <= tolerance:
+        return None
+    return ArithmeticError_(sentence, match.group(0).strip(), f"{factors.strip()} = {truth:,.6g}")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from simulator.analysis import arithmetic
+from simulator.analysis import arithmetic, numbers
 from simulator.analysis.gaming import (
     GamingFinding,
     copied_sentences,
@@ -254,6 +254,8 @@ def analyze(
     for criterion in rubric.criteria:
         result.generic[criterion.id] = matching_sentences(criterion.signals, kept)
     result.arithmetic = arithmetic.check(kept)
+    if question is not None:
+        _check_numbers(result, question, own)
 
     asked = question_text or (f"{question.title}. {question.prompt}" if question else "")
     stems = content_stems(kept_text)
@@ -265,7 +267,7 @@ def analyze(
         result.flags.append("too_short")
     elif _is_buzzword_list(kept_text, tokens, kept):
         result.flags.append("buzzword_list")
-    elif asked and not result.covered and _restates(asked, stems):
+    elif asked and not (result.covered or result.mistakes) and _restates(asked, stems):
         result.flags.append("restated_question")
     elif question is not None and siblings and _off_topic(result, question, siblings):
         result.flags.append("off_topic")
@@ -291,6 +293,36 @@ def _covered_as_told_by_me(result: Analysis, question: Question) -> list[str]:
             text = pattern.sub(replacement, text)
         told.append(Sentence(text, s.start, s.end))
     return [kp.id for kp in question.key_points if first_match(kp.signals, told)]
+
+
+def _check_numbers(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """A wrong figure is a mistake with the right value, and a key point resting on a wrong
+    figure or a wrong sum is not credited there."""
+    for wrong in numbers.check(question.facts, own):
+        mistake = Misconception(
+            text=f"Wrong number: {wrong.stated}",
+            criterion=wrong.fact.criterion,
+            signals=[wrong.fact.pattern],
+            correction=wrong.fact.correction,
+        )
+        result.mistakes.append((mistake, wrong.sentence))
+    bad = {id(m[1]) for m in result.mistakes if m[0].text.startswith("Wrong number")}
+    bad |= {id(e.sentence) for e in result.arithmetic}
+    bad_sentences = [s for s in own if id(s) in bad]
+    if not bad_sentences:
+        return
+    good = [s for s in own if id(s) not in bad]
+    for kp in question.key_points:
+        if kp.id in result.covered and id(result.covered[kp.id]) in bad:
+            affirmed, _ = key_point_hits(kp.signals, good, is_negative_claim(kp.text))
+            if affirmed:
+                result.covered[kp.id] = affirmed[0]
+                if not is_bare(affirmed[0]):
+                    result.bare.discard(kp.id)
+            else:
+                del result.covered[kp.id]
+                result.bare.discard(kp.id)
+                result.not_credited[kp.id] = "stated with a wrong number"
 
 
 def _contradiction(kp: KeyPoint) -> Misconception:

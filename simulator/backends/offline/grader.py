@@ -144,9 +144,9 @@ def _feedback(
         parts.append("You touched on this, but made none of its key points.")
     if made:
         parts.append("Made: " + "; ".join(kp.text.rstrip(".") for kp in made[:3]) + ".")
+    parts.extend(notes)  # mistakes, caps and why a point was not credited come before gaps
     if missing:
         parts.append("Missing: " + "; ".join(kp.text.rstrip(".") for kp in missing[:2]) + ".")
-    parts.extend(notes)
     if not parts:
         parts.append("Some evidence in your words." if touched else "No evidence of this.")
     return " ".join(parts)
