@@ -351,7 +351,7 @@ def _gaming(result: Analysis, kept: list[Sentence], copied: list[Sentence]) -> l
     for finding in (
         fragment_finding(kept),
         repetition_finding(result.text, kept),
-        stuffing_finding(result.tokens, len(result.covered), kept, list(result.covered.values())),
+        stuffing_finding(result.tokens, len(result.covered), kept),
     ):
         if finding:
             findings.append(finding)
@@ -385,8 +385,11 @@ def _off_topic(result: Analysis, question: Question, siblings: list[Question]) -
     """The answer is about another question of the bank far more than about the one asked."""
     if len(result.covered) >= 3 or question not in siblings:
         return False
-    if question.round == "behavioral" and len(_covered_as_told_by_me(result, question)) >= 3:
-        return False  # the same story told with "we" is on topic; ownership is graded apart
+    if question.round == "behavioral" and _covered_as_told_by_me(result, question):
+        # A story shares little vocabulary with the question's file, so the topic index is a
+        # weak witness: a story making any of the question's points (read with "we" as "I",
+        # since ownership is graded apart) is on topic.
+        return False
     scores = topic_index(siblings).scores(" ".join(s.text for s in result.sentences))
     own = scores.pop(question.id, 0.0)
     best = max(scores.values(), default=0.0)
