@@ -35,6 +35,8 @@ from simulator.catalog import compile_signal
 from simulator.models import KeyPoint, Misconception, Question, Rubric
 
 FLAG_INJECTION = "injection_attempt"
+COPIED_SHARE = 0.3
+"""The share of an answer's words in copied sentences from which the answer counts as copied."""
 MAX_ANALYSED_CHARS = 60_000
 """About 10,000 words: far more than anyone says in a 45-minute round."""
 NON_ANSWER_FLAGS = (
@@ -62,10 +64,12 @@ _NEGATION = re.compile(
 )
 
 
-def _negated(text: str, match: re.Match[str], others: list[re.Match[str]]) -> bool:
+def _negated(
+    text: str, match: re.Match[str], others: list[re.Match[str]], window: int = 40
+) -> bool:
     """A negation in the same clause shortly before `match` ("so we don't block all traffic"),
     not counting words that belong to the signal's other parts ("never give up" & "ideas")."""
-    begin = max(0, match.start() - 40)
+    begin = max(0, match.start() - window)
     chars = list(text[begin : match.start()])
     for other in others:
         for i in range(max(other.start(), begin), min(other.end(), match.start())):
@@ -127,9 +131,30 @@ def _affirmed_somewhere(text: str, part: re.Pattern[str], others: list[re.Match[
     return any(not _negated(text, m, others) for m in part.finditer(text))
 
 
+_WARNING = re.compile(
+    r"\b(wrong|avoid|pitfall|bug|breaks?|fails?|harm|hurts?|mistake|danger|risk|misleading|"
+    r"unsafe|problem|lose|loses|lost|drops?|skip|miss|silently|instead)\w*",
+    re.IGNORECASE,
+)
+
+
 def is_negative_claim(text: str) -> bool:
-    """The key point's own wording negates something: its candidates will too."""
-    return bool(_NEGATION.search(text))
+    """The key point's own wording negates or warns against something ("`x or []` is subtly
+    wrong"): a candidate making it will use negative words too."""
+    return bool(_NEGATION.search(text) or _WARNING.search(text))
+
+
+def contradicts(sentence: Sentence, signals: list[str]) -> bool:
+    """A negation right before a part of the point ("threads never make it faster"): a claim
+    against the point, not just a mention near a negative word."""
+    plain = sentence.plain
+    for signal in signals:
+        found = [p.search(plain) for p in _compiled(signal)]
+        if all(found) and any(
+            _negated(plain, m, [o for o in found if o is not m], window=30) for m in found
+        ):
+            return True
+    return False
 
 
 def matching_sentences(signals: list[str], candidates: list[Sentence]) -> list[Sentence]:
@@ -231,6 +256,11 @@ def analyze(
         result.flags.append("answer_truncated")
 
     copied = copied_sentences(kept, _copy_source(rubric, question, notes)) if kept else []
+    copied_words = sum(len(words(s.text)) for s in copied)
+    if copied_words < COPIED_SHARE * max(1, len(tokens)):
+        # A sentence or two that happen to match the notes (the one right command, a standard
+        # formula) stay evidence; a pasted answer loses them all and is capped.
+        copied = []
     result.copied = copied
     own = [s for s in kept if s not in copied]
     if question is not None:
@@ -243,8 +273,9 @@ def analyze(
                     result.bare.add(kp.id)
             elif negated:
                 result.not_credited[kp.id] = "said to be false in your answer"
-                if rubric.round != "behavioral":  # a story is not a technical claim
-                    result.mistakes.append((_contradiction(kp), negated[0]))
+                contra = [s for s in negated if contradicts(s, kp.signals)]
+                if contra and rubric.round != "behavioral":  # a story is not a claim
+                    result.mistakes.append((_contradiction(kp), contra[0]))
             elif first_match(kp.signals, copied):
                 result.not_credited[kp.id] = "made only in text copied from the question's notes"
         for mistake in question.misconceptions:
@@ -340,7 +371,7 @@ def _gaming(result: Analysis, kept: list[Sentence], copied: list[Sentence]) -> l
     findings: list[GamingFinding] = []
     total = sum(len(words(s.text)) for s in kept)
     copied_words = sum(len(words(s.text)) for s in copied)
-    if copied and copied_words >= 0.3 * total:
+    if copied and copied_words >= COPIED_SHARE * total:
         findings.append(
             GamingFinding(
                 "copied_text",

@@ -95,6 +95,9 @@ REASONING = re.compile(
 """Words that tie a claim to its reason, consequence, condition or trade-off."""
 
 
+_WORKED = re.compile(r"\d\s*[x×*/+^]\s*\(?\d|[=≈]\s*\(?\d")
+
+
 def has_predicate(sentence: Sentence) -> bool:
     """A crude test for a clause: an auxiliary, a pronoun subject with a verb, or a verb-like
     word after the first; "Unit variance." and "Token bucket, Redis, Lua." have none."""
@@ -115,6 +118,8 @@ def is_bare(sentence: Sentence) -> bool:
     no word tying it to a cause, a consequence or a trade-off."""
     stripped = _EXISTENTIAL.sub("", sentence.text)
     tokens = words(stripped)
+    if _WORKED.search(stripped):  # a computation shows its work: "73,728 x 56 x 56 ≈ 231M"
+        return False
     if len(tokens) <= 4:
         return True
     if stripped != sentence.text and len(tokens) <= 8:  # "There is consistent hashing."
@@ -150,7 +155,7 @@ def fragment_finding(found: list[Sentence]) -> GamingFinding | None:
         longest = max(longest, short_run)
     total = sum(lengths)
     bare_words = sum(n for s, n in zip(found, lengths, strict=True) if is_bare(s))
-    if bare / len(found) >= 0.5 and bare_words / max(1, total) >= 0.35:
+    if len(found) >= 4 and bare / len(found) >= 0.6 and bare_words / max(1, total) >= 0.4:
         return GamingFinding(
             FLAG_FRAGMENTS,
             f"{bare} of {len(found)} sentences are fragments or bare terms with no reason given.",
