@@ -18,6 +18,8 @@ means and whether an answer discussing prompt injection was flagged.
 credit=true sentences that earn their key point (target >= 90 %) and of credit=false ones that
 wrongly do.
 
+--semantic adds the wordllama paraphrase signal (off by default in the grader).
+
 --code DIR grades with the simulator package found in DIR (for before/after figures).
 """
 
@@ -146,7 +148,7 @@ def report_heldout(results: list[tuple[dict, object]]) -> None:
         print(f"game-injection answers flagged: {flagged} of {len(injected)}")
 
 
-def report_paraphrases(path: Path, catalog, analyze) -> None:
+def report_paraphrases(path: Path, catalog, analyze, semantic: bool = False) -> None:
     rows = read_jsonl(path)
     hits: dict[bool, list[bool]] = {True: [], False: []}
     misses = []
@@ -155,7 +157,8 @@ def report_paraphrases(path: Path, catalog, analyze) -> None:
         if question is None:
             continue
         rubric = catalog.rubric(question.round)
-        analysis = analyze(row["sentence"], rubric, question)
+        extra = {"semantic_signal": True} if semantic else {}
+        analysis = analyze(row["sentence"], rubric, question, **extra)
         credited = row["key_point_id"] in analysis.covered
         hits[bool(row["credit"])].append(credited)
         if bool(row["credit"]) != credited:
@@ -176,6 +179,9 @@ def main() -> int:
     parser.add_argument("file", nargs="?", default=str(DEFAULT))
     parser.add_argument("--paraphrases", help="a paraphrase set (question_id, key_point_id, ...)")
     parser.add_argument("--details", action="store_true", help="one line per answer")
+    parser.add_argument(
+        "--semantic", action="store_true", help="add the wordllama paraphrase signal"
+    )
     parser.add_argument("--code", default=str(ROOT), help="folder holding the simulator package")
     args = parser.parse_args()
     path = Path(args.file)
@@ -198,7 +204,8 @@ def main() -> int:
         asked = row.get("question") or (f"{question.title}. {question.prompt}" if question else "")
         if question is None:
             question, _ = most_similar(asked, catalog.questions_for(row["round"]))
-        card = grade_text(catalog, rubric, row["answer"], question, asked)
+        extra = {"semantic_signal": True} if args.semantic else {}
+        card = grade_text(catalog, rubric, row["answer"], question, asked, **extra)
         results.append((row, card))
         if args.details:
             scores = " ".join(f"{c.id[:6]}={c.score}" for c in card.criteria)
@@ -224,7 +231,7 @@ def main() -> int:
         report_agreement(honest, "honest kinds")
         report_heldout(results)
     if args.paraphrases:
-        report_paraphrases(Path(args.paraphrases), catalog, analyze)
+        report_paraphrases(Path(args.paraphrases), catalog, analyze, args.semantic)
     return 0
 
 

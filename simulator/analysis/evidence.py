@@ -187,6 +187,8 @@ class Analysis:
     copied: list[Sentence] = field(default_factory=list)
     """Sentences copied from the question's own notes: never evidence."""
     gaming: list[GamingFinding] = field(default_factory=list)
+    semantic: set[str] = field(default_factory=set)
+    """Key points credited by the semantic signal (a paraphrase no regex signal caught)."""
 
     def credit(self, kp: KeyPoint) -> float:
         """1 for a point made with its reason, 0.5 for a bare mention, 0 when not made."""
@@ -235,6 +237,7 @@ def analyze(
     question_text: str | None = None,
     siblings: list[Question] | None = None,
     notes: list[str] | None = None,
+    semantic_signal: bool = False,
 ) -> Analysis:
     """Read one answer (or all of a candidate's answers joined) against the question and rubric.
 
@@ -278,6 +281,8 @@ def analyze(
                     result.mistakes.append((_contradiction(kp), contra[0]))
             elif first_match(kp.signals, copied):
                 result.not_credited[kp.id] = "made only in text copied from the question's notes"
+        if semantic_signal:
+            _semantic_credit(result, question, own)
         for mistake in question.misconceptions:
             hit = first_match(mistake.signals, kept, affirmed=True)
             if hit:
@@ -324,6 +329,32 @@ def _covered_as_told_by_me(result: Analysis, question: Question) -> list[str]:
             text = pattern.sub(replacement, text)
         told.append(Sentence(text, s.start, s.end))
     return [kp.id for kp in question.key_points if first_match(kp.signals, told)]
+
+
+def _semantic_credit(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """Credit a point the regex signals missed when one sentence paraphrases it: an explained
+    sentence (never a fragment or a term list), not negated, sharing a content word with it."""
+    missing = [kp for kp in question.key_points if kp.id not in result.covered]
+    if not missing or not own:
+        return
+    candidates = [s for s in own if not is_bare(s) and not _NEGATION.search(s.plain)]
+    if not candidates:
+        return
+    from simulator.analysis import semantic  # lazy: loads the embedding model on first use
+
+    points = tuple(kp.text for kp in question.key_points)
+    for sentence, index in zip(
+        candidates, semantic.best_points([s.text for s in candidates], points), strict=True
+    ):
+        if index is None:
+            continue
+        kp = question.key_points[index]
+        if kp.id in result.covered or kp.id in result.not_credited:
+            continue
+        if not set(content_stems(sentence.text)) & set(content_stems(kp.text)):
+            continue
+        result.covered[kp.id] = sentence
+        result.semantic.add(kp.id)
 
 
 def _check_numbers(result: Analysis, question: Question, own: list[Sentence]) -> None:

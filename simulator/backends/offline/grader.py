@@ -370,9 +370,10 @@ def grade_text(
     question: Question | None = None,
     question_text: str | None = None,
     correctness: float | None = None,
+    semantic_signal: bool = False,
 ) -> Scorecard:
     siblings = catalog.questions_for(rubric.round)
     guide = catalog.guides.get(rubric.round)
     notes = [f"{item.topic}. {item.why}" for item in guide.items] if guide else []
-    analysis = analyze(answer, rubric, question, question_text, siblings, notes)
+    analysis = analyze(answer, rubric, question, question_text, siblings, notes, semantic_signal)
     return grade_analysis(analysis, rubric, question, catalog.guides.get(rubric.round), correctness)
