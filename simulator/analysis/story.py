@@ -89,6 +89,10 @@ _REASON = re.compile(
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
 
 
+SPECIFIC_DETAILS = 6
+"""Details a specific story carries: real ones measured 8 to 34, detail-free ones 0 to 5."""
+
+
 @dataclass(frozen=True)
 class StoryProfile:
     i_actions: int
@@ -112,6 +116,11 @@ class StoryProfile:
     def generic(self) -> bool:
         """Habits and principles, not one event: few past-tense actions, few details."""
         return self.habitual >= 2 and (self.i_actions + self.we_actions) < 3 and self.specifics < 3
+
+    @property
+    def specific(self) -> bool:
+        """Enough detail (numbers, dates, names) that only a real event has."""
+        return self.specifics >= SPECIFIC_DETAILS
 
     @property
     def told_as_we(self) -> bool:
@@ -154,7 +163,8 @@ class StoryProfile:
             "result": result,
             "reflection": reflection,
         }
-        if self.generic:
+        if self.generic or not self.specific:
+            # Form without detail is the rubric's level 2: "a real event but vague".
             levels = {k: min(v, 2) for k, v in levels.items()}
         if self.told_as_we:
             levels["actions"] = min(levels["actions"], 2)
