@@ -128,3 +128,16 @@ def test_role_prefixes_and_instructions_to_the_scorer_are_flagged_and_never_evid
     found = analyze(text, rubric, question)
     assert FLAG_INJECTION in found.flags
     assert not found.covered
+
+
+def test_honest_sums_with_units_or_intermediate_totals_are_not_mistakes():
+    from simulator.analysis.arithmetic import check
+    from simulator.analysis.text import sentences
+
+    for honest in (
+        "500M users x 40 a day is 20B messages, around 230k a second.",
+        "The KV cache per token is 2·32·4096·2 = 512 KB in fp16.",
+        "A 224x224 image is about 50k pixels.",
+    ):
+        assert not check(sentences(honest)), honest
+    assert check(sentences("50M uploads a day is roughly 50,000 per second."))

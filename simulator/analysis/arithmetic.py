@@ -88,9 +88,14 @@ def check(sentences: list[Sentence]) -> list[ArithmeticError_]:
         if day and second:
             per_day = _value(*day.groups())
             per_second = _value(*second.groups())
-            average = per_day / 86_400
+            # "500M users x 40 a day is 20B messages, around 230k a second": the daily total
+            # may be a figure stated between the two; any consistent reading is right.
+            between = sentence.text[day.end() : second.start()]
+            totals = [per_day] + [_value(*m.groups()) for m in re.finditer(_NUMBER, between, re.I)]
             # Peaks of up to ~10x the average are normal; beyond that the sum is wrong.
-            if per_second > 0 and not (average / 3 <= per_second <= average * 10):
+            consistent = any(t / 259_200 <= per_second <= t / 8_640 for t in totals if t > 0)
+            average = per_day / 86_400
+            if per_second > 0 and not consistent:
                 errors.append(
                     ArithmeticError_(
                         sentence,
@@ -119,6 +124,11 @@ def _check_product(sentence: Sentence, match: re.Match[str]) -> ArithmeticError_
     if truth <= 0 or stated <= 0:
         return None
     tolerance = 0.25 if hedge else 0.05
-    if abs(stated - truth) / truth <= tolerance:
+    after = sentence.text[match.end() : match.end() + 8]
+    # "= 512 KB": a size unit after the result rescales it (by 1000s or 1024s).
+    scales = [1.0]
+    if re.match(r"\s*(?:[kmgtp]i?b|bytes?|[kmgt]?flops)\b", after, re.IGNORECASE):
+        scales = [base**power for base in (1000, 1024) for power in range(5)]
+    if any(abs(stated * scale - truth) / truth <= tolerance for scale in scales):
         return None
     return ArithmeticError_(sentence, match.group(0).strip(), f"{factors.strip()} = {truth:,.6g}")
