@@ -240,7 +240,12 @@ def grade_analysis(
                 evidence=quotes,
                 feedback=" ".join(notes)
                 if non_answer
-                else _feedback(made, missing, notes, touched=bool(generic)),
+                else _feedback(
+                    [kp for kp in made if kp.id not in analysis.bare],
+                    missing,
+                    notes,
+                    touched=bool(generic) or bool(made),
+                ),
             )
         )
     overall = rubric.overall({s.id: s.score for s in scores})
@@ -256,7 +261,8 @@ def grade_analysis(
         criteria=scores,
         flags=flags,
         strengths=_strengths(scores, points, analysis),
-        improvements=_improvements(scores, rubric, points, analysis, guide, question),
+        improvements=[f.reason for f in analysis.gaming]
+        + _improvements(scores, rubric, points, analysis, guide, question),
     )
 
 
