@@ -141,3 +141,17 @@ def test_honest_sums_with_units_or_intermediate_totals_are_not_mistakes():
     ):
         assert not check(sentences(honest)), honest
     assert check(sentences("50M uploads a day is roughly 50,000 per second."))
+
+
+def test_british_spelling_hyphens_and_shorthand_still_match(catalog):
+    question = catalog.question("system-design/url-shortener")
+    rubric = catalog.rubric("system-design")
+    found = analyze(
+        "The mapping lives in a KV store partitioned by the short key, because every lookup "
+        "is by key and never needs a join.",
+        rubric,
+        question,
+    )
+    assert "data-model" in found.covered
+    quote = found.covered["data-model"].text
+    assert quote.startswith("The mapping lives in a KV store")

@@ -242,9 +242,24 @@ class Sentence:
         return _plain(self.text)
 
 
+_VARIANTS = [
+    (re.compile(r"(?<=[a-z])(is)(e|es|ed|ing|ation|ations)\b"), r"iz\2"),  # normalise
+    (re.compile(r"(?<=[a-z])(y)s(e|es|ed|ing)\b"), r"\1z\2"),  # analyse
+    (re.compile(r"(?<=[a-z])-(?=[a-z])"), " "),  # key-value, co-adapt
+    (re.compile(r"[−–]"), "-"),
+    (re.compile(r"[×·]"), "x"),
+    (re.compile(r"’"), "'"),
+]
+
+
 @cache
 def _plain(text: str) -> str:
     plain = _FILLER_ADVERBS.sub("", text)
+    variant = plain
+    for pattern, replacement in _VARIANTS:
+        variant = pattern.sub(replacement, variant)
+    if variant != plain:  # British spelling, hyphens, typographic symbols: read both ways
+        plain = f"{plain} | {variant}"
     spelled = [long for pattern, long in _SHORTHAND if pattern.search(plain)]
     # Appended, not substituted: signals written for the shorthand still match.
     return f"{plain} ({'; '.join(spelled)})" if spelled else plain
