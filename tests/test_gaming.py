@@ -29,6 +29,11 @@ THERE_IS = """There is a ticket server. There is base62 encoding. There is a cou
 There is a Redis LRU cache. There is Cassandra partitioned by short key. There is a 302 redirect.
 There is Kafka for clicks. There is asynchronous aggregation. There is replication across zones."""
 
+HONEST_DASHES = """Counter-based keys in base62 - 62^7 is about 3.5 trillion, not a collision risk - from ticket-server ranges, never one id at a time.
+Redis LRU in front of Cassandra keyed on short key: few links take most clicks.
+302 not 301 - browsers cache a 301, then clicks stop reaching analytics.
+Click events to Kafka, aggregated off the redirect path, then replication across zones."""
+
 STUFFED = """The design uses a base62 counter from a ticket server with ID ranges, a Redis LRU cache, Cassandra partitioned by the short key, 302 redirects, Kafka click events with asynchronous aggregation, and replication across zones.
 Also consistent hashing, custom aliases, expiry, a CDN, rate limiting, Snowflake IDs, a bloom filter and monitoring with dashboards and alerts."""
 
@@ -98,6 +103,15 @@ def test_keyword_stuffing_in_sentence_form_is_capped(url):
     assert "keyword_stuffing" in card.flags
     assert card.overall <= 2.0
     assert "keyword_stuffing" not in url(HONEST_TERSE).flags
+
+
+def test_a_terse_answer_reasoning_by_contrast_and_asides_is_not_stuffing(url):
+    """Experts write "302 not 301 - browsers cache a 301": the reason sits after a dash or in a
+    contrast, with no "because". Dense, but not a term list."""
+    analysis = url.analyze(HONEST_DASHES)
+    assert len(analysis.covered) * 100 / len(analysis.tokens) >= 5  # as dense as stuffing
+    assert "keyword_stuffing" not in analysis.flags
+    assert "keyword_stuffing" in url(STUFFED).flags
 
 
 @pytest.mark.parametrize(

@@ -192,7 +192,7 @@ def stuffing_finding(tokens: list[str], hits: int, found: list[Sentence]) -> Gam
     if hits < 4 or n == 0:
         return None
     density = hits * 100 / n
-    reasons = sum(len(REASONING.findall(s.text)) for s in found) * 100 / n
+    reasons = sum(reasoning_count(s.text) for s in found) * 100 / n
     if density >= STUFFING_DENSITY and reasons < STUFFING_REASONING:
         return GamingFinding(
             FLAG_STUFFING,
@@ -202,10 +202,23 @@ def stuffing_finding(tokens: list[str], hits: int, found: list[Sentence]) -> Gam
     return None
 
 
+CONTRAST = re.compile(
+    r"\b(not|never|only|then|before|after|until|vs|versus)\b|n't\b|\s[-–—]\s|:\s", re.IGNORECASE
+)
+"""How a terse expert ties points together without "because": a contrast ("not CTR", "never
+after"), an order ("then", "before"), an aside after a dash or a colon giving the reason."""
+
+
+def reasoning_count(text: str) -> int:
+    """Reasoning words plus contrasts, orderings and explaining asides: a term list has none."""
+    return len(REASONING.findall(text)) + len(CONTRAST.findall(text))
+
+
 STUFFING_DENSITY = 5.0
 """Key points per 100 words: real full answers make about 2, terse expert ones 5 to 9."""
-STUFFING_REASONING = 2.6
-"""Reasoning words per 100: honest answers mostly 4 to 14, stuffing 1 to 2.5 (measured)."""
+STUFFING_REASONING = 5.0
+"""Reasoning words (contrasts and asides included) per 100: terse honest answers 9 to 25,
+stuffing 0 to 2.5 (measured on the held-out answers and the dev set)."""
 
 
 def stem_set(text: str) -> set[str]:
