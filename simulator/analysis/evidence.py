@@ -187,6 +187,8 @@ class Analysis:
     copied: list[Sentence] = field(default_factory=list)
     """Sentences copied from the question's own notes: never evidence."""
     gaming: list[GamingFinding] = field(default_factory=list)
+    paraphrased: set[str] = field(default_factory=set)
+    """Key points credited from their own distinctive terms (a paraphrase no signal caught)."""
     semantic: set[str] = field(default_factory=set)
     """Key points credited by the semantic signal (a paraphrase no regex signal caught)."""
 
@@ -287,6 +289,7 @@ def analyze(
             hit = first_match(mistake.signals, kept, affirmed=True)
             if hit:
                 result.mistakes.append((mistake, hit))
+        _key_term_credit(result, question, own)
     for criterion in rubric.criteria:
         result.generic[criterion.id] = matching_sentences(criterion.signals, kept)
     result.arithmetic = arithmetic.check(kept)
@@ -329,6 +332,59 @@ def _covered_as_told_by_me(result: Analysis, question: Question) -> list[str]:
             text = pattern.sub(replacement, text)
         told.append(Sentence(text, s.start, s.end))
     return [kp.id for kp in question.key_points if first_match(kp.signals, told)]
+
+
+KEY_TERMS_MIN = 2
+KEY_TERMS_SHARE = 0.4
+"""A sentence paraphrases a key point when it uses at least 2 of the point's distinctive terms
+and at least 40 % of them. Measured on the paraphrase set (figures only): 2 terms alone raised
+false credit from 21.4 % to 33 %; from a 35 % share on, false credit stays at 21.4 %."""
+
+
+_TERMS: dict[str, dict[str, frozenset[str]]] = {}
+
+
+def _distinctive_terms(question: Question) -> dict[str, frozenset[str]]:
+    """Each key point's content stems that no other key point of the question uses: the words
+    that tell this point apart (for "stated with numbers" points, "cost", "recovered"...)."""
+    key = f"{question.id}\n" + "\n".join(kp.text for kp in question.key_points)
+    if key in _TERMS:
+        return _TERMS[key]
+    stems = {kp.id: set(content_stems(kp.text)) for kp in question.key_points}
+    out: dict[str, frozenset[str]] = {}
+    for kp in question.key_points:
+        others = set().union(*(v for k, v in stems.items() if k != kp.id))
+        out[kp.id] = frozenset(stems[kp.id] - others)
+    _TERMS[key] = out
+    return out
+
+
+def _key_term_credit(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """Credit a point no signal matched when an explained, un-negated sentence uses its own
+    distinctive terms, more of them than of any other point's: signals are hand-written and
+    miss wordings; the key point's text is the one wording every question has."""
+    terms = _distinctive_terms(question)
+    if result.mistakes:  # the benefit of the doubt is not given to an answer making known mistakes
+        return
+    for kp in question.key_points:
+        if kp.id in result.covered or kp.id in result.not_credited:
+            continue
+        mine = terms[kp.id]
+        if len(mine) < KEY_TERMS_MIN:
+            continue
+        for sentence in own:
+            if is_bare(sentence) or _NEGATION.search(sentence.plain):
+                continue
+            stems = set(content_stems(sentence.plain))
+            overlap = len(stems & mine)
+            if overlap < max(KEY_TERMS_MIN, KEY_TERMS_SHARE * len(mine)):
+                continue
+            if any(len(stems & t) >= overlap for k, t in terms.items() if k != kp.id):
+                continue
+            result.covered[kp.id] = sentence
+            result.paraphrased.add(kp.id)
+            result.bare.add(kp.id)  # inferred from wording, not a signal: half credit
+            break
 
 
 def _semantic_credit(result: Analysis, question: Question, own: list[Sentence]) -> None:

@@ -242,6 +242,35 @@ class Sentence:
         return _plain(self.text)
 
 
+NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+} | {
+    "fifteen": "15",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+    "dozen": "12",
+}
+
 _VARIANTS = [
     (re.compile(r"(?<=[a-z])(is)(e|es|ed|ing|ation|ations)\b"), r"iz\2"),  # normalise
     (re.compile(r"(?<=[a-z])(y)s(e|es|ed|ing)\b"), r"\1z\2"),  # analyse
@@ -249,6 +278,11 @@ _VARIANTS = [
     (re.compile(r"[−–]"), "-"),
     (re.compile(r"[×·]"), "x"),
     (re.compile(r"’"), "'"),
+    (  # number words as digits: "three weeks" reads as "3 weeks", "a million" as "1 million"
+        re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b(?=[ -]\w)", re.IGNORECASE),
+        lambda m: NUMBER_WORDS[m.group(1).lower()],
+    ),
+    (re.compile(r"\ba (?=(hundred|thousand|million|billion|dozen)\b)", re.IGNORECASE), "1 "),
 ]
 
 
