@@ -101,3 +101,39 @@ def test_every_fact_names_its_figure_and_a_criterion_of_its_question(catalog):
             assert re.compile(fact.pattern)
             assert fact.criterion in criteria, question.id
             assert fact.value > 0, question.id
+
+
+@pytest.mark.parametrize(
+    "question_id, text",
+    [
+        (
+            "system-design/email-service",
+            "Each user gets 40 emails a day, so 4 billion emails a day.",
+        ),
+        (
+            "system-design/metrics-pipeline",
+            "Each host has 1,000 series per host, 500 million in all.",
+        ),
+        ("system-design/leaderboard", "A player posts 10 updates a day, so 500M updates a day."),
+        ("research/vit-vs-cnn", "With 14x14 patches a 224 image gives 256 tokens instead."),
+        (
+            "system-design/llm-inference-serving",
+            "Peaks reach about 350 requests/s at peak, so we autoscale.",
+        ),
+    ],
+)
+def test_per_unit_figures_and_other_setups_are_not_checked_against_the_total(
+    catalog, question_id, text
+):
+    """A per-user or per-host figure, a peak, or a different patch size is not the fact's
+    figure: calling it wrong would punish an honest answer."""
+    question = catalog.question(question_id)
+    assert not _wrong_numbers(analyze(text, catalog.rubric(question.round), question)), text
+
+
+def test_vit_token_count_is_checked_for_the_16_pixel_setup(catalog):
+    question = catalog.question("research/vit-vs-cnn")
+    rubric = catalog.rubric("research")
+    text = "A 224x224 image in 16x16 patches gives {} tokens, so attention stays cheap."
+    assert not _wrong_numbers(analyze(text.format(196), rubric, question))
+    assert _wrong_numbers(analyze(text.format(256), rubric, question))
