@@ -1,6 +1,9 @@
 """What a claim says, not which words it uses: negated points, wrong numbers, stories, and
 answers that discuss prompt injection rather than attempt it."""
 
+import pytest
+
+
 from simulator.analysis.evidence import FLAG_INJECTION, analyze
 from simulator.analysis.injection import looks_like_injection
 from simulator.backends.offline.grader import grade_text
@@ -97,6 +100,30 @@ def test_a_we_story_is_capped_on_ownership_not_called_off_topic(catalog):
     assert actions.score <= 2
     assert card.overall > 1.5
     assert card.overall < grade_text(catalog, rubric, SPECIFIC, question).overall
+
+
+WE_CONFLICT = """Last spring on the billing team there was a dispute between two of us about whether to move the invoice job to Spark or keep tuning the SQL version, with eight weeks left before the audit.
+The review got tense, so the next morning we sat down together and listed what each option would cost.
+We agreed to measure rather than argue: we ran both versions on a copy of March's data, and the tuned SQL finished in 40 minutes against 25 for Spark, which needed three more weeks of work.
+We shipped the SQL fix for the audit, scheduled the Spark move for the next quarter, and the audit passed with no late invoices.
+Looking back, we learned to settle design arguments with a small experiment instead of a meeting."""
+
+
+def test_a_specific_we_story_is_on_topic_and_capped_on_ownership_only(catalog):
+    question = catalog.question("behavioral/conflict-with-teammate")
+    card = grade_text(catalog, catalog.rubric("behavioral"), WE_CONFLICT, question)
+    assert "off_topic" not in card.flags
+    scores = {c.id: c.score for c in card.criteria}
+    assert scores["actions"] <= 2  # whose actions? "we" hides them
+    assert scores["situation"] >= 3 and scores["result"] >= 3  # the story itself still counts
+
+
+@pytest.mark.parametrize("other", ["behavioral/mentoring", "behavioral/paper-rejection"])
+def test_a_story_answering_another_question_is_still_off_topic(catalog, other):
+    """Both witnesses agree: the words are about disagreeing with a manager, and the story makes
+    that question's points and none of the one asked."""
+    card = grade_text(catalog, catalog.rubric("behavioral"), SPECIFIC, catalog.question(other))
+    assert "off_topic" in card.flags
 
 
 def test_discussing_prompt_injection_is_not_an_attempt(catalog):

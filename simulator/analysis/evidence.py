@@ -499,15 +499,29 @@ def _cached_source(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
     return source_ngrams(list(texts))
 
 
+STORY_OFF_TOPIC_POINTS = 2
+"""Points of another behavioral question a story must make to count as answering that one."""
+
+
 def _off_topic(result: Analysis, question: Question, siblings: list[Question]) -> bool:
     """The answer is about another question of the bank far more than about the one asked."""
     if len(result.covered) >= 3 or question not in siblings:
         return False
-    if question.round == "behavioral" and _covered_as_told_by_me(result, question):
-        # A story shares little vocabulary with the question's file, so the topic index is a
-        # weak witness: a story making any of the question's points (read with "we" as "I",
-        # since ownership is graded apart) is on topic.
-        return False
+    if question.round == "behavioral":
+        # Neither witness is enough alone: a story shares little vocabulary with any question's
+        # file (most on-topic held-out stories score higher on another question's topic), and
+        # a rich story fires a couple of points of several other questions. Off topic only
+        # when it makes none of this question's points (read with "we" as "I", since ownership
+        # is graded apart) and both witnesses name the same other question.
+        if _covered_as_told_by_me(result, question):
+            return False
+        scores = topic_index(siblings).scores(" ".join(s.text for s in result.sentences))
+        own = scores.pop(question.id, 0.0)
+        best_id = max(scores, key=scores.__getitem__, default=None)
+        if best_id is None or scores[best_id] < 0.12 or scores[best_id] <= 1.6 * own:
+            return False
+        other = next(q for q in siblings if q.id == best_id)
+        return len(_covered_as_told_by_me(result, other)) >= STORY_OFF_TOPIC_POINTS
     scores = topic_index(siblings).scores(" ".join(s.text for s in result.sentences))
     own = scores.pop(question.id, 0.0)
     best = max(scores.values(), default=0.0)
