@@ -3,7 +3,6 @@ answers that discuss prompt injection rather than attempt it."""
 
 import pytest
 
-
 from simulator.analysis.evidence import FLAG_INJECTION, analyze
 from simulator.analysis.injection import looks_like_injection
 from simulator.backends.offline.grader import grade_text

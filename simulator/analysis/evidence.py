@@ -499,8 +499,9 @@ def _cached_source(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
     return source_ngrams(list(texts))
 
 
-STORY_OFF_TOPIC_POINTS = 2
-"""Points of another behavioral question a story must make to count as answering that one."""
+STORY_OFF_TOPIC_POINTS = 1
+"""Points of the other question (the one the topic index names) a story must make to count as
+answering that one instead: one, since its own points are already known to be absent."""
 
 
 def _off_topic(result: Analysis, question: Question, siblings: list[Question]) -> bool:
