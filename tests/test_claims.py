@@ -181,3 +181,30 @@ def test_british_spelling_hyphens_and_shorthand_still_match(catalog):
     assert "data-model" in found.covered
     quote = found.covered["data-model"].text
     assert quote.startswith("The mapping lives in a KV store")
+
+
+def test_a_product_rewritten_step_by_step_is_not_an_arithmetic_error():
+    from simulator.analysis.arithmetic import check
+    from simulator.analysis.text import sentences
+
+    right = "So 73,728 x 56 x 56 = 73,728 x 3,136, about 231 million MACs."
+    assert not check(sentences(right))
+    assert check(sentences(right.replace("3,136", "313")))  # a wrong step is still caught
+
+
+def test_one_stated_error_caps_every_criterion_at_lean_no_hire(catalog):
+    """A confidently wrong claim in an otherwise good answer: lean no hire at best, so it
+    ranks below a vague answer the way an expert ranks them."""
+    from tests.test_gaming import HONEST_TERSE
+
+    question = catalog.question("system-design/url-shortener")
+    rubric = catalog.rubric("system-design")
+    good = grade_text(catalog, rubric, HONEST_TERSE, question)
+    assert max(c.score for c in good.criteria) >= 3
+    wrong = (
+        HONEST_TERSE + "\nOne Postgres database is plenty, we just scale up to a bigger machine."
+    )
+    card = grade_text(catalog, rubric, wrong, question)
+    assert "technical_error" in card.flags
+    assert max(c.score for c in card.criteria) <= 2
+    assert any("Capped at 2" in c.feedback for c in card.criteria)
