@@ -50,6 +50,7 @@ _PRODUCT = re.compile(
     re.IGNORECASE,
 )
 _SPLIT_FACTOR = re.compile(r"\s*[x×*·]\s*")
+_RHS_PRODUCT = re.compile(rf"(?:\s*[x×*·]\s*{_FACTOR})+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,16 @@ def _check_product(sentence: Sentence, match: re.Match[str]) -> ArithmeticError_
         return None
     if truth <= 0 or stated <= 0:
         return None
+    rest = _RHS_PRODUCT.match(sentence.text, match.end())
+    if rest:  # "73,728 x 56 x 56 = 73,728 x 3,136": the right side is itself a product
+        try:
+            stated *= math.prod(
+                _factor_value(f) for f in _SPLIT_FACTOR.split(rest.group(0).strip()) if f
+            )
+        except (ValueError, OverflowError):
+            return None
     tolerance = 0.25 if hedge else 0.05
-    after = sentence.text[match.end() : match.end() + 8]
+    after = sentence.text[rest.end() if rest else match.end() :][:8]
     # "= 512 KB": a size unit after the result rescales it (by 1000s or 1024s).
     scales = [1.0]
     if re.match(r"\s*(?:[kmgtp]i?b|bytes?|[kmgt]?flops)\b", after, re.IGNORECASE):
