@@ -185,6 +185,7 @@ def _validate_question(
         ("key_points", question.key_points),
         ("probes", question.probes),
         ("misconceptions", question.misconceptions),
+        ("facts", question.facts),
     )
     for section, items in sections:
         for index, item in enumerate(items):

@@ -190,6 +190,19 @@ class CodingSpec(Strict):
     """Realistic mistakes; `onsite check-problems` fails when one passes every hidden test."""
 
 
+class NumericFact(Strict):
+    """A number a key point carries: where the candidate states it, the candidate's figure is
+    checked against `value` instead of crediting any number."""
+
+    criterion: str
+    pattern: str
+    """A regex with a named group `n` around the candidate's number (units k/M/B/T allowed)."""
+    value: float
+    tolerance: float = Field(default=0.15, gt=0)
+    """Relative: 0.15 accepts 17 to 23 for a value of 20."""
+    correction: str
+
+
 class Question(Strict):
     id: str
     round: RoundKind
@@ -208,6 +221,7 @@ class Question(Strict):
     key_points: list[KeyPoint] = Field(min_length=1)
     probes: list[Probe] = []
     misconceptions: list[Misconception] = []
+    facts: list[NumericFact] = []
     coding: CodingSpec | None = None
 
     @property

@@ -11,7 +11,16 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from simulator.analysis import arithmetic
+from simulator.analysis import arithmetic, numbers
+from simulator.analysis.gaming import (
+    GamingFinding,
+    copied_sentences,
+    fragment_finding,
+    is_bare,
+    repetition_finding,
+    source_ngrams,
+    stuffing_finding,
+)
 from simulator.analysis.injection import injection_sentences
 from simulator.analysis.similarity import topic_index
 from simulator.analysis.text import (
@@ -26,6 +35,8 @@ from simulator.catalog import compile_signal
 from simulator.models import KeyPoint, Misconception, Question, Rubric
 
 FLAG_INJECTION = "injection_attempt"
+COPIED_SHARE = 0.3
+"""The share of an answer's words in copied sentences from which the answer counts as copied."""
 MAX_ANALYSED_CHARS = 60_000
 """About 10,000 words: far more than anyone says in a 45-minute round."""
 NON_ANSWER_FLAGS = (
@@ -53,10 +64,12 @@ _NEGATION = re.compile(
 )
 
 
-def _negated(text: str, match: re.Match[str], others: list[re.Match[str]]) -> bool:
+def _negated(
+    text: str, match: re.Match[str], others: list[re.Match[str]], window: int = 40
+) -> bool:
     """A negation in the same clause shortly before `match` ("so we don't block all traffic"),
     not counting words that belong to the signal's other parts ("never give up" & "ideas")."""
-    begin = max(0, match.start() - 40)
+    begin = max(0, match.start() - window)
     chars = list(text[begin : match.start()])
     for other in others:
         for i in range(max(other.start(), begin), min(other.end(), match.start())):
@@ -88,6 +101,62 @@ def first_match(
     return None
 
 
+def key_point_hits(
+    signals: list[str], candidates: list[Sentence], negative_point: bool = False
+) -> tuple[list[Sentence], list[Sentence]]:
+    """Sentences that make a point (every part of a signal matches somewhere outside a negated
+    clause) and sentences that name it only inside a negated or contradicted clause
+    ("threads never make a Python program faster"). A point that is itself a negative claim
+    ("units cannot rely on specific partners") is matched without the polarity check."""
+    affirmed: list[Sentence] = []
+    negated: list[Sentence] = []
+    for sentence in candidates:
+        plain = sentence.plain
+        for signal in signals:
+            parts = _compiled(signal)
+            found = [p.search(plain) for p in parts]
+            if not all(found):
+                continue
+            if negative_point or all(
+                _affirmed_somewhere(plain, part, [o for o in found if o is not first])
+                for part, first in zip(parts, found, strict=True)
+            ):
+                affirmed.append(sentence)
+                break
+            negated.append(sentence)
+    return affirmed, [s for s in negated if s not in affirmed]
+
+
+def _affirmed_somewhere(text: str, part: re.Pattern[str], others: list[re.Match[str]]) -> bool:
+    return any(not _negated(text, m, others) for m in part.finditer(text))
+
+
+_WARNING = re.compile(
+    r"\b(wrong|avoid|pitfall|bug|breaks?|fails?|harm|hurts?|mistake|danger|risk|misleading|"
+    r"unsafe|problem|lose|loses|lost|drops?|skip|miss|silently|instead)\w*",
+    re.IGNORECASE,
+)
+
+
+def is_negative_claim(text: str) -> bool:
+    """The key point's own wording negates or warns against something ("`x or []` is subtly
+    wrong"): a candidate making it will use negative words too."""
+    return bool(_NEGATION.search(text) or _WARNING.search(text))
+
+
+def contradicts(sentence: Sentence, signals: list[str]) -> bool:
+    """A negation right before a part of the point ("threads never make it faster"): a claim
+    against the point, not just a mention near a negative word."""
+    plain = sentence.plain
+    for signal in signals:
+        found = [p.search(plain) for p in _compiled(signal)]
+        if all(found) and any(
+            _negated(plain, m, [o for o in found if o is not m], window=30) for m in found
+        ):
+            return True
+    return False
+
+
 def matching_sentences(signals: list[str], candidates: list[Sentence]) -> list[Sentence]:
     """Every sentence in which at least one of the signals matches, in answer order."""
     compiled = [_compiled(signal) for signal in signals]
@@ -111,6 +180,23 @@ class Analysis:
     arithmetic: list[arithmetic.ArithmeticError_] = field(default_factory=list)
     generic: dict[str, list[Sentence]] = field(default_factory=dict)
     """Criterion id -> sentences matching the rubric's generic signals for it."""
+    bare: set[str] = field(default_factory=set)
+    """Key points made only as a fragment or a bare term, never with a reason: half credit."""
+    not_credited: dict[str, str] = field(default_factory=dict)
+    """Key point id -> why a sentence that names it earns nothing (copied, negated)."""
+    copied: list[Sentence] = field(default_factory=list)
+    """Sentences copied from the question's own notes: never evidence."""
+    gaming: list[GamingFinding] = field(default_factory=list)
+    paraphrased: set[str] = field(default_factory=set)
+    """Key points credited from their own distinctive terms (a paraphrase no signal caught)."""
+    semantic: set[str] = field(default_factory=set)
+    """Key points credited by the semantic signal (a paraphrase no regex signal caught)."""
+
+    def credit(self, kp: KeyPoint) -> float:
+        """1 for a point made with its reason, 0.5 for a bare mention, 0 when not made."""
+        if kp.id not in self.covered:
+            return 0.0
+        return 0.5 if kp.id in self.bare else 1.0
 
     @property
     def non_answer(self) -> bool:
@@ -152,8 +238,12 @@ def analyze(
     question: Question | None = None,
     question_text: str | None = None,
     siblings: list[Question] | None = None,
+    notes: list[str] | None = None,
+    semantic_signal: bool = False,
 ) -> Analysis:
-    """Read one answer (or all of a candidate's answers joined) against the question and rubric."""
+    """Read one answer (or all of a candidate's answers joined) against the question and rubric.
+
+    `notes` are further texts the candidate could copy from (the round's study guide)."""
     if len(text) > MAX_ANALYSED_CHARS:  # a pasted megabyte: grade what a person could have said
         text = text[:MAX_ANALYSED_CHARS]
         truncated = True
@@ -170,18 +260,41 @@ def analyze(
     if truncated:
         result.flags.append("answer_truncated")
 
+    copied = copied_sentences(kept, _copy_source(rubric, question, notes)) if kept else []
+    copied_words = sum(len(words(s.text)) for s in copied)
+    if copied_words < COPIED_SHARE * max(1, len(tokens)):
+        # A sentence or two that happen to match the notes (the one right command, a standard
+        # formula) stay evidence; a pasted answer loses them all and is capped.
+        copied = []
+    result.copied = copied
+    own = [s for s in kept if s not in copied]
     if question is not None:
         for kp in question.key_points:
-            hit = first_match(kp.signals, kept)
-            if hit:
-                result.covered[kp.id] = hit
+            affirmed, negated = key_point_hits(kp.signals, own, is_negative_claim(kp.text))
+            if affirmed:
+                explained = [s for s in affirmed if not is_bare(s)]
+                result.covered[kp.id] = (explained or affirmed)[0]
+                if not explained:
+                    result.bare.add(kp.id)
+            elif negated:
+                result.not_credited[kp.id] = "said to be false in your answer"
+                contra = [s for s in negated if contradicts(s, kp.signals)]
+                if contra and rubric.round != "behavioral":  # a story is not a claim
+                    result.mistakes.append((_contradiction(kp), contra[0]))
+            elif first_match(kp.signals, copied):
+                result.not_credited[kp.id] = "made only in text copied from the question's notes"
+        if semantic_signal:
+            _semantic_credit(result, question, own)
         for mistake in question.misconceptions:
             hit = first_match(mistake.signals, kept, affirmed=True)
             if hit:
                 result.mistakes.append((mistake, hit))
+        _key_term_credit(result, question, own)
     for criterion in rubric.criteria:
         result.generic[criterion.id] = matching_sentences(criterion.signals, kept)
     result.arithmetic = arithmetic.check(kept)
+    if question is not None:
+        _check_numbers(result, question, own)
 
     asked = question_text or (f"{question.title}. {question.prompt}" if question else "")
     stems = content_stems(kept_text)
@@ -193,17 +306,223 @@ def analyze(
         result.flags.append("too_short")
     elif _is_buzzword_list(kept_text, tokens, kept):
         result.flags.append("buzzword_list")
-    elif asked and not result.covered and _restates(asked, stems):
+    elif asked and not (result.covered or result.mistakes) and _restates(asked, stems):
         result.flags.append("restated_question")
     elif question is not None and siblings and _off_topic(result, question, siblings):
         result.flags.append("off_topic")
+    if not result.non_answer:
+        result.gaming = _gaming(result, kept, copied)
+        result.flags.extend(f.flag for f in result.gaming)
     return result
+
+
+_WE_TO_I = [
+    (re.compile(r"\bwe\b", re.I), "I"),
+    (re.compile(r"\bour\b", re.I), "my"),
+    (re.compile(r"\bus\b", re.I), "me"),
+]
+
+
+def _covered_as_told_by_me(result: Analysis, question: Question) -> list[str]:
+    """The key points the story makes when its "we" is read as "I"."""
+    told = []
+    for s in result.sentences:
+        text = s.text
+        for pattern, replacement in _WE_TO_I:
+            text = pattern.sub(replacement, text)
+        told.append(Sentence(text, s.start, s.end))
+    return [kp.id for kp in question.key_points if first_match(kp.signals, told)]
+
+
+KEY_TERMS_MIN = 2
+KEY_TERMS_SHARE = 0.4
+"""A sentence paraphrases a key point when it uses at least 2 of the point's distinctive terms
+and at least 40 % of them. Measured on the paraphrase set (figures only): 2 terms alone raised
+false credit from 21.4 % to 33 %; from a 35 % share on, false credit stays at 21.4 %."""
+
+
+_TERMS: dict[str, dict[str, frozenset[str]]] = {}
+
+
+def _distinctive_terms(question: Question) -> dict[str, frozenset[str]]:
+    """Each key point's content stems that no other key point of the question uses: the words
+    that tell this point apart (for "stated with numbers" points, "cost", "recovered"...)."""
+    key = f"{question.id}\n" + "\n".join(kp.text for kp in question.key_points)
+    if key in _TERMS:
+        return _TERMS[key]
+    stems = {kp.id: set(content_stems(kp.text)) for kp in question.key_points}
+    out: dict[str, frozenset[str]] = {}
+    for kp in question.key_points:
+        others = set().union(*(v for k, v in stems.items() if k != kp.id))
+        out[kp.id] = frozenset(stems[kp.id] - others)
+    _TERMS[key] = out
+    return out
+
+
+def _key_term_credit(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """Credit a point no signal matched when an explained, un-negated sentence uses its own
+    distinctive terms, more of them than of any other point's: signals are hand-written and
+    miss wordings; the key point's text is the one wording every question has."""
+    terms = _distinctive_terms(question)
+    if result.mistakes:  # the benefit of the doubt is not given to an answer making known mistakes
+        return
+    for kp in question.key_points:
+        if kp.id in result.covered or kp.id in result.not_credited:
+            continue
+        mine = terms[kp.id]
+        if len(mine) < KEY_TERMS_MIN:
+            continue
+        for sentence in own:
+            if is_bare(sentence) or _NEGATION.search(sentence.plain):
+                continue
+            stems = set(content_stems(sentence.plain))
+            overlap = len(stems & mine)
+            if overlap < max(KEY_TERMS_MIN, KEY_TERMS_SHARE * len(mine)):
+                continue
+            if any(len(stems & t) >= overlap for k, t in terms.items() if k != kp.id):
+                continue
+            result.covered[kp.id] = sentence
+            result.paraphrased.add(kp.id)
+            result.bare.add(kp.id)  # inferred from wording, not a signal: half credit
+            break
+
+
+def _semantic_credit(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """Credit a point the regex signals missed when one sentence paraphrases it: an explained
+    sentence (never a fragment or a term list), not negated, sharing a content word with it."""
+    missing = [kp for kp in question.key_points if kp.id not in result.covered]
+    if not missing or not own:
+        return
+    candidates = [s for s in own if not is_bare(s) and not _NEGATION.search(s.plain)]
+    if not candidates:
+        return
+    from simulator.analysis import semantic  # lazy: loads the embedding model on first use
+
+    points = tuple(kp.text for kp in question.key_points)
+    for sentence, index in zip(
+        candidates, semantic.best_points([s.text for s in candidates], points), strict=True
+    ):
+        if index is None:
+            continue
+        kp = question.key_points[index]
+        if kp.id in result.covered or kp.id in result.not_credited:
+            continue
+        if not set(content_stems(sentence.text)) & set(content_stems(kp.text)):
+            continue
+        result.covered[kp.id] = sentence
+        result.semantic.add(kp.id)
+
+
+def _check_numbers(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """A wrong figure is a mistake with the right value, and a key point resting on a wrong
+    figure or a wrong sum is not credited there."""
+    for wrong in numbers.check(question.facts, own):
+        mistake = Misconception(
+            text=f"Wrong number: {wrong.stated}",
+            criterion=wrong.fact.criterion,
+            signals=[wrong.fact.pattern],
+            correction=wrong.fact.correction,
+        )
+        result.mistakes.append((mistake, wrong.sentence))
+    bad = {id(m[1]) for m in result.mistakes if m[0].text.startswith("Wrong number")}
+    bad |= {id(e.sentence) for e in result.arithmetic}
+    bad_sentences = [s for s in own if id(s) in bad]
+    if not bad_sentences:
+        return
+    good = [s for s in own if id(s) not in bad]
+    for kp in question.key_points:
+        if kp.id in result.covered and id(result.covered[kp.id]) in bad:
+            affirmed, _ = key_point_hits(kp.signals, good, is_negative_claim(kp.text))
+            if affirmed:
+                result.covered[kp.id] = affirmed[0]
+                if not is_bare(affirmed[0]):
+                    result.bare.discard(kp.id)
+            else:
+                del result.covered[kp.id]
+                result.bare.discard(kp.id)
+                result.not_credited[kp.id] = "stated with a wrong number"
+
+
+def _contradiction(kp: KeyPoint) -> Misconception:
+    """A claim that negates a key point ("threads never make a Python program faster") is a
+    mistake whose correction is the key point itself."""
+    return Misconception(
+        text=f"Contradicts: {kp.text}",
+        criterion=kp.criterion,
+        signals=kp.signals,
+        correction=kp.text,
+    )
+
+
+def _gaming(result: Analysis, kept: list[Sentence], copied: list[Sentence]) -> list[GamingFinding]:
+    findings: list[GamingFinding] = []
+    total = sum(len(words(s.text)) for s in kept)
+    copied_words = sum(len(words(s.text)) for s in copied)
+    if copied and copied_words >= COPIED_SHARE * total:
+        findings.append(
+            GamingFinding(
+                "copied_text",
+                f"{len(copied)} of {len(kept)} sentences ({copied_words * 100 // max(1, total)}% "
+                "of the words) are copied from the question's own notes.",
+            )
+        )
+    for finding in (
+        fragment_finding(kept),
+        repetition_finding(result.text, kept),
+        stuffing_finding(result.tokens, len(result.covered), kept),
+    ):
+        if finding:
+            findings.append(finding)
+    return findings
+
+
+def _copy_source(
+    rubric: Rubric, question: Question | None, notes: list[str] | None
+) -> frozenset[tuple[str, ...]]:
+    """Everything the candidate can read in the question's and rubric's files, bar the prompt
+    itself (restating the question is its own flag)."""
+    texts = list(notes or [])
+    for criterion in rubric.criteria:
+        texts.append(criterion.description)
+        texts.extend(criterion.levels.values())
+    if question is not None:
+        texts.extend(kp.text for kp in question.key_points)
+        texts.extend(m.text for m in question.misconceptions)
+        texts.extend(m.correction for m in question.misconceptions)
+        texts.extend(p.text for p in question.probes)
+        texts.append(question.context or "")
+    return _cached_source(tuple(texts))
+
+
+@cache
+def _cached_source(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    return source_ngrams(list(texts))
+
+
+STORY_OFF_TOPIC_POINTS = 1
+"""Points of the other question (the one the topic index names) a story must make to count as
+answering that one instead: one, since its own points are already known to be absent."""
 
 
 def _off_topic(result: Analysis, question: Question, siblings: list[Question]) -> bool:
     """The answer is about another question of the bank far more than about the one asked."""
     if len(result.covered) >= 3 or question not in siblings:
         return False
+    if question.round == "behavioral":
+        # Neither witness is enough alone: a story shares little vocabulary with any question's
+        # file (most on-topic held-out stories score higher on another question's topic), and
+        # a rich story fires a couple of points of several other questions. Off topic only
+        # when it makes none of this question's points (read with "we" as "I", since ownership
+        # is graded apart) and both witnesses name the same other question.
+        if _covered_as_told_by_me(result, question):
+            return False
+        scores = topic_index(siblings).scores(" ".join(s.text for s in result.sentences))
+        own = scores.pop(question.id, 0.0)
+        best_id = max(scores, key=scores.__getitem__, default=None)
+        if best_id is None or scores[best_id] < 0.12 or scores[best_id] <= 1.6 * own:
+            return False
+        other = next(q for q in siblings if q.id == best_id)
+        return len(_covered_as_told_by_me(result, other)) >= STORY_OFF_TOPIC_POINTS
     scores = topic_index(siblings).scores(" ".join(s.text for s in result.sentences))
     own = scores.pop(question.id, 0.0)
     best = max(scores.values(), default=0.0)

@@ -237,8 +237,108 @@ class Sentence:
     @property
     def plain(self) -> str:
         """The sentence without filler adverbs, for matching: "LSTMs also eliminate" reads as
-        "LSTMs eliminate". Quotes always use `text`."""
-        return _FILLER_ADVERBS.sub("", self.text)
+        "LSTMs eliminate"; shorthand is spelled out after it ("KV store" also reads as
+        "key-value store"). Quotes always use `text`."""
+        return _plain(self.text)
+
+
+NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+} | {
+    "fifteen": "15",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+    "dozen": "12",
+}
+
+_VARIANTS = [
+    (re.compile(r"(?<=[a-z])(is)(e|es|ed|ing|ation|ations)\b"), r"iz\2"),  # normalise
+    (re.compile(r"(?<=[a-z])(y)s(e|es|ed|ing)\b"), r"\1z\2"),  # analyse
+    (re.compile(r"(?<=[a-z])-(?=[a-z])"), " "),  # key-value, co-adapt
+    (re.compile(r"[−–]"), "-"),
+    (re.compile(r"[×·]"), "x"),
+    (re.compile(r"’"), "'"),
+    (  # number words as digits: "three weeks" reads as "3 weeks", "a million" as "1 million"
+        re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b(?=[ -]\w)", re.IGNORECASE),
+        lambda m: NUMBER_WORDS[m.group(1).lower()],
+    ),
+    (re.compile(r"\ba (?=(hundred|thousand|million|billion|dozen)\b)", re.IGNORECASE), "1 "),
+]
+
+
+@cache
+def _plain(text: str) -> str:
+    plain = _FILLER_ADVERBS.sub("", text)
+    variant = plain
+    for pattern, replacement in _VARIANTS:
+        variant = pattern.sub(replacement, variant)
+    if variant != plain:  # British spelling, hyphens, typographic symbols: read both ways
+        plain = f"{plain} | {variant}"
+    spelled = [long for pattern, long in _SHORTHAND if pattern.search(plain)]
+    # Appended, not substituted: signals written for the shorthand still match.
+    return f"{plain} ({'; '.join(spelled)})" if spelled else plain
+
+
+_SHORTHAND = [
+    (re.compile(pattern, re.IGNORECASE), long)
+    for pattern, long in [
+        (r"\bkv[- ]?(store|database|db)\b", "key-value store"),
+        (r"\bstats\b", "statistics"),
+        (
+            r"\brunning (stats|statistics|mean|means|average|averages|estimates?)\b",
+            "running mean and variance, moving average",
+        ),
+        (r"\bfals(y|ey|iness)\b", "evaluates as false, falsy"),
+        (r"\btruth(y|iness)\b", "evaluates as true"),
+        (
+            r"\bhot (fraction|set|subset|keys|items|links|urls|entries|data)\b",
+            "popular, most-accessed, frequently accessed",
+        ),
+        (r"\bLB\b", "load balancer"),
+        (r"\bDBs?\b", "database"),
+        (r"\bw/o\b", "without"),
+        (r"\bb/c\b|\bbc\b", "because"),
+        (r"\bparams\b", "parameters"),
+        (r"\bprob\b", "probability"),
+        (r"\bapprox\.?\b", "approximately"),
+        (r"\basync\b", "asynchronous"),
+        (r"\bdedup(e|ed|ing)?\b", "deduplicate"),
+        (r"\bQPS\b", "queries per second"),
+        (r"\bRPS\b", "requests per second"),
+        (r"\bTTLs?\b", "time to live, expiry"),
+        (r"\bp(99|95|50)\b", "tail latency percentile"),
+        (r"\be2e\b", "end-to-end"),
+        (r"(\w)²", "squared"),
+        (r"\bsquare of\b|\bsquared\b", "squared, square of, ^2"),
+        (r"\bsqrt\b|√", "square root"),
+        (r"\bmem\b", "memory"),
+        (r"\bperf\b", "performance"),
+        (r"\bconfig\b", "configuration"),
+        (r"\bimpl\b", "implementation"),
+        (r"\bmsgs?\b", "messages"),
+        (r"\bconn(s|ection pool)?\b", "connections"),
+    ]
+]
 
 
 def sentences(text: str) -> list[Sentence]:

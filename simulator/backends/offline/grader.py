@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from simulator.analysis.evidence import NON_ANSWER_FLAGS, Analysis, analyze
+from simulator.analysis.gaming import GAMING_CAP
+from simulator.analysis.story import profile as story_profile
 from simulator.analysis.text import content_stems, quote
 from simulator.catalog import Catalog
 from simulator.models import (
@@ -36,21 +38,28 @@ _NON_ANSWER_REASON = {
 
 
 def level_from_evidence(
-    points: list[KeyPoint], covered: list[KeyPoint], generic_hits: int, generic_total: int
+    points: list[KeyPoint],
+    covered: list[KeyPoint],
+    generic_hits: int,
+    generic_total: int,
+    bare: set[str] | frozenset[str] = frozenset(),
 ) -> int:
     """Map what an answer shows on one criterion to a level.
 
     The question's key points carry most of the weight and the rubric's generic signals (the
     number of sentences that show them, three being plenty) the rest; a 4 also needs an
     advanced point when the criterion has one. Generic vocabulary alone never makes a 4.
+    The rubrics' levels 3 and 4 ask for explanation, not mention: a point in `bare` (named as
+    a fragment or a term, never with its reason) counts half, and an advanced point only
+    counts towards a 4 when it is explained.
     """
     generic = min(1.0, generic_hits / 3) if generic_total else 0.0
     if not points:
         return 1 + round(2 * generic)
-    share = len(covered) / len(points)
+    share = sum(0.5 if kp.id in bare else 1.0 for kp in covered) / len(points)
     strength = 0.75 * share + 0.25 * generic
     advanced = [kp for kp in points if kp.depth == "advanced"]
-    advanced_made = any(kp in covered for kp in advanced)
+    advanced_made = any(kp in covered and kp.id not in bare for kp in advanced)
     if strength >= 0.7 and (advanced_made or not advanced):
         return 4
     if strength >= 0.4:
@@ -135,9 +144,9 @@ def _feedback(
         parts.append("You touched on this, but made none of its key points.")
     if made:
         parts.append("Made: " + "; ".join(kp.text.rstrip(".") for kp in made[:3]) + ".")
+    parts.extend(notes)  # mistakes, caps and why a point was not credited come before gaps
     if missing:
         parts.append("Missing: " + "; ".join(kp.text.rstrip(".") for kp in missing[:2]) + ".")
-    parts.extend(notes)
     if not parts:
         parts.append("Some evidence in your words." if touched else "No evidence of this.")
     return " ".join(parts)
@@ -152,7 +161,13 @@ def grade_analysis(
 ) -> Scorecard:
     """Turn an analysis into a scorecard. `correctness` is the share of hidden tests passed."""
     non_answer = [f for f in analysis.flags if f in NON_ANSWER_FLAGS]
-    caps = star_caps(analysis.text) if rubric.round == "behavioral" and not non_answer else {}
+    behavioral = rubric.round == "behavioral" and not non_answer
+    caps = star_caps(analysis.text) if behavioral else {}
+    story = story_profile(analysis.sentences) if behavioral else None
+    structure = story.levels() if story else {}
+    if story and story.generic:
+        for criterion_id in ("situation", "actions", "result"):
+            caps[criterion_id] = min(caps.get(criterion_id, 4), 2)
     points = question.key_points if question else []
     overall_share = len(analysis.covered) / len(points) if points else 0.0
     scores: list[CriterionScore] = []
@@ -171,13 +186,23 @@ def grade_analysis(
             notes.append(f"{correctness:.0%} of the hidden tests passed.")
         elif criterion.measure == "coverage" and points:
             level = level_from_evidence(
-                points, analysis.covered_points(points), len(generic), len(criterion.signals)
+                points,
+                analysis.covered_points(points),
+                len(generic),
+                len(criterion.signals),
+                analysis.bare,
             )
         elif criterion.measure == "communication" and not own:
             level, more = level_from_communication(analysis, overall_share)
             notes.extend(more)
         else:
-            level = level_from_evidence(own, made, len(generic), len(criterion.signals))
+            level = level_from_evidence(
+                own, made, len(generic), len(criterion.signals), analysis.bare
+            )
+        if criterion.id in structure and structure[criterion.id] > level:
+            # The story's own structure shows what no signal foresaw.
+            level = structure[criterion.id]
+            notes.append(_STRUCTURE_NOTE[criterion.id])
         if not non_answer:
             for mistake, sentence in analysis.mistakes:
                 if mistake.criterion == criterion.id:
@@ -189,16 +214,25 @@ def grade_analysis(
                     level = max(1, min(level - 1, 2))
                     notes.append(f'Check the arithmetic: "{error.claim}" — {error.correct}.')
                     evidence.append(error.sentence)
-            # A strong hire is correct throughout; a notable error is lean no hire at best.
+            # A strong hire is correct throughout; a stated error is lean no hire at best: the
+            # expert ranks a confidently wrong answer below a vague one (held-out
+            # length-inverted pairs 78.9 -> 80.3 %, fluent-wrong mean 1.67 -> 1.61).
             errors = len(analysis.mistakes) + len(analysis.arithmetic)
-            ceiling = 4 if errors == 0 else 3 if errors == 1 else 2
+            ceiling = 4 if errors == 0 else 2
             if level > ceiling:
                 level = ceiling
                 notes.append(_ERROR_CEILING[ceiling])
             if criterion.id in caps and level > caps[criterion.id]:
                 level = caps[criterion.id]
                 notes.append(_CAP_REASON[criterion.id])
+            for finding in analysis.gaming:
+                if level > GAMING_CAP:
+                    level = GAMING_CAP
+                    notes.append(f"Capped at {GAMING_CAP}: {finding.reason}")
+                    break
         missing = [kp for kp in own if kp not in made]
+        if not non_answer:
+            notes[:0] = _credit_notes(own, analysis)
         quotes = list(dict.fromkeys(quote(s.text) for s in evidence))[:3]
         scores.append(
             CriterionScore(
@@ -208,7 +242,12 @@ def grade_analysis(
                 evidence=quotes,
                 feedback=" ".join(notes)
                 if non_answer
-                else _feedback(made, missing, notes, touched=bool(generic)),
+                else _feedback(
+                    [kp for kp in made if kp.id not in analysis.bare],
+                    missing,
+                    notes,
+                    touched=bool(generic) or bool(made),
+                ),
             )
         )
     overall = rubric.overall({s.id: s.score for s in scores})
@@ -224,17 +263,44 @@ def grade_analysis(
         criteria=scores,
         flags=flags,
         strengths=_strengths(scores, points, analysis),
-        improvements=_improvements(scores, rubric, points, analysis, guide, question),
+        improvements=[f.reason for f in analysis.gaming]
+        + _improvements(scores, rubric, points, analysis, guide, question),
     )
 
 
+def _credit_notes(own: list[KeyPoint], analysis: Analysis) -> list[str]:
+    """Why a point the candidate named earned less than full credit."""
+    notes = []
+    bare = [kp for kp in own if kp.id in analysis.bare]
+    if bare:
+        notes.append(
+            "Half credit, named without a reason or consequence: "
+            + "; ".join(_short(kp.text) for kp in bare[:2])
+            + "."
+        )
+    for kp in own:
+        if kp.id in analysis.not_credited:
+            notes.append(f"Not credited ({analysis.not_credited[kp.id]}): {_short(kp.text)}.")
+    return notes
+
+
+def _short(text: str) -> str:
+    return quote(text.rstrip("."), 90)
+
+
 _ERROR_CEILING = {
-    3: "Capped at 3: a stated technical error rules out a strong hire.",
-    2: "Capped at 2: several technical errors make this a lean no hire at best.",
+    2: "Capped at 2: a stated technical error makes this a lean no hire at best.",
+}
+
+_STRUCTURE_NOTE = {
+    "situation": "Credited from the story: one real, dated situation with your role in it.",
+    "actions": "Credited from the story: concrete steps you took yourself.",
+    "result": "Credited from the story: an outcome with a number.",
+    "reflection": "Credited from the story: a lesson tied to what happened.",
 }
 
 _CAP_REASON = {
-    "situation": "The story is what you would do, not what happened: give one real situation.",
+    "situation": "The story is what you would do or usually do, not one real situation.",
     "actions": "Say what you did yourself: the story is told as 'we' or as what you would do.",
     "result": "A hypothetical story has no result: say what actually happened.",
     "relevance": "It is hard to see your own part in the story.",
@@ -311,7 +377,10 @@ def grade_text(
     question: Question | None = None,
     question_text: str | None = None,
     correctness: float | None = None,
+    semantic_signal: bool = False,
 ) -> Scorecard:
     siblings = catalog.questions_for(rubric.round)
-    analysis = analyze(answer, rubric, question, question_text, siblings)
+    guide = catalog.guides.get(rubric.round)
+    notes = [f"{item.topic}. {item.why}" for item in guide.items] if guide else []
+    analysis = analyze(answer, rubric, question, question_text, siblings, notes, semantic_signal)
     return grade_analysis(analysis, rubric, question, catalog.guides.get(rubric.round), correctness)
