@@ -42,7 +42,8 @@ def compose_debrief(loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debri
             summary="No round was graded.",
             focus=[],
         )
-    overall = round(sum(s.overall for s in onsite) / len(onsite), 2)  # type: ignore[misc]
+    scores = [s.overall for s in onsite if s.overall is not None]  # all of them: graded above
+    overall = round(sum(scores) / len(scores), 2)
     decision = decision_for(overall)
     weak = [s for s in onsite if s.decision in ("strong_no_hire", "lean_no_hire")]
     capped = ""

@@ -398,7 +398,8 @@ def encode(value: object) -> object:
         return {"$": "unsupported", "type": "a value too large to compare"}
 
 
-def _encode(value: object, depth: int, budget: list) -> object:
+def _encode(value: "Any", depth: int, budget: list) -> object:
+    # `value` is whatever the candidate's code returned; the checks of `kind` below say what.
     budget[0] -= 1
     if budget[0] < 0 or depth > ENCODE_DEPTH:
         raise _TooLarge
@@ -406,34 +407,34 @@ def _encode(value: object, depth: int, budget: list) -> object:
     if value is None or kind in (bool, int, float, str):
         return value
     if kind is list:
-        return [_encode(v, depth + 1, budget) for v in value]  # type: ignore[attr-defined]
+        return [_encode(v, depth + 1, budget) for v in value]
     if kind is tuple:
-        return {"$": "tuple", "v": [_encode(v, depth + 1, budget) for v in value]}  # type: ignore[attr-defined]
+        return {"$": "tuple", "v": [_encode(v, depth + 1, budget) for v in value]}
     if kind is dict:
-        items = list(value.items())  # type: ignore[attr-defined]
+        items = list(value.items())
         return {
             "$": "dict",
             "v": [[_encode(k, depth + 1, budget), _encode(v, depth + 1, budget)] for k, v in items],
         }
     if kind in (set, frozenset):
-        return {"$": kind.__name__, "v": [_encode(v, depth + 1, budget) for v in value]}  # type: ignore[attr-defined]
+        return {"$": kind.__name__, "v": [_encode(v, depth + 1, budget) for v in value]}
     if kind is complex:
-        return {"$": "complex", "v": [value.real, value.imag]}  # type: ignore[attr-defined]
+        return {"$": "complex", "v": [value.real, value.imag]}
     if kind is bytes:
-        return {"$": "bytes", "v": base64.b64encode(value).decode()}  # type: ignore[arg-type]
+        return {"$": "bytes", "v": base64.b64encode(value).decode()}
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         if kind is numpy.ndarray:
-            dtype = value.dtype  # type: ignore[attr-defined]
+            dtype = value.dtype
             if dtype.kind not in "biufcUS":
                 return {"$": "unsupported", "type": f"numpy.ndarray of dtype {dtype}"}
-            budget[0] -= int(value.size)  # type: ignore[attr-defined]
+            budget[0] -= int(value.size)
             if budget[0] < 0:
                 raise _TooLarge
-            data = value.tolist()  # type: ignore[attr-defined]
+            data = value.tolist()
             if dtype.kind in "cS":
                 data = _encode(data, depth + 1, budget)
-            return {"$": "ndarray", "dtype": dtype.str, "shape": list(value.shape), "v": data}  # type: ignore[attr-defined]
+            return {"$": "ndarray", "dtype": dtype.str, "shape": list(value.shape), "v": data}
         if isinstance(value, numpy.generic) and kind.__module__ == "numpy":
             dtype = value.dtype
             if dtype.kind not in "biufcUS":
