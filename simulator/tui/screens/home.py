@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from simulator.backends.base import BackendError
+from simulator.backends.base import BackendError, Interviewer
 from simulator.engine import launch
 from simulator.models import CandidateProfile, LoopPreset
 from simulator.tui.screens.base import OnsiteScreen
@@ -140,7 +140,7 @@ class HomeScreen(OnsiteScreen[None]):
             name=p.name, target_role=p.target_role, specialization=p.specialization, cv_text=cv_text
         )
 
-    def _interviewer(self):
+    def _interviewer(self) -> Interviewer | None:
         try:
             return self.onsite.new_interviewer()
         except BackendError as err:
