@@ -14,7 +14,7 @@ import hashlib
 import os
 import pickle
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,7 +23,16 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from simulator.models import ROUND_KINDS, LoopPreset, Question, Rubric, StudyGuide
+from simulator.models import (
+    ROUND_KINDS,
+    KeyPoint,
+    LoopPreset,
+    Misconception,
+    Probe,
+    Question,
+    Rubric,
+    StudyGuide,
+)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -71,7 +80,7 @@ def load_model(path: Path, model: type[M], **extra: Any) -> M:
     return _load(path, model, **extra)[0]
 
 
-def _load(path: Path, model: type[M], **extra: Any) -> tuple[M, yaml.Node | None]:
+def _load(path: Path, model: type[M], **extra: Any) -> tuple[M, yaml.Node]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -88,14 +97,14 @@ def _load(path: Path, model: type[M], **extra: Any) -> tuple[M, yaml.Node | None
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise CatalogError(f"{where}: invalid YAML: {problem}") from None
-    if not isinstance(data, dict):
+    if node is None or not isinstance(data, dict):  # an empty file has no node and no data
         raise CatalogError(f"{path}:1: expected a mapping of fields")
     try:
         return model.model_validate({**extra, **data}), node
     except ValidationError as err:
         first = err.errors()[0]
         loc = [part for part in first["loc"]]
-        line = _line_of(node, loc) if node is not None else 1
+        line = _line_of(node, loc)
         dotted = ".".join(str(p) for p in loc) or "(file)"
         raise CatalogError(f"{path}:{line}: {dotted}: {first['msg']}") from None
 
@@ -181,7 +190,7 @@ def _validate_question(
     point_ids = [kp.id for kp in question.key_points]
     if len(set(point_ids)) != len(point_ids):
         raise CatalogError(f"{path}:1: key_points: duplicate key point id")
-    sections = (
+    sections: tuple[tuple[str, Sequence[KeyPoint | Probe | Misconception]], ...] = (
         ("key_points", question.key_points),
         ("probes", question.probes),
         ("misconceptions", question.misconceptions),

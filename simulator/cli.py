@@ -13,9 +13,12 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from simulator.safety import json_text, write
+
+if TYPE_CHECKING:  # the headless commands import the models when they run, not at start
+    from simulator.models import RoundKind
 
 
 class UsageError(Exception):
@@ -155,10 +158,10 @@ def _catalog():
     return default_catalog()
 
 
-def _round_kind(value: str) -> str:
-    from simulator.models import ROUND_KINDS
+def _round_kind(value: str) -> RoundKind:
+    from simulator.models import is_round_kind
 
-    if value not in ROUND_KINDS:
+    if not is_round_kind(value):
         raise UsageError(f"unknown round kind {value!r}; choose one of: {ROUND_HELP}")
     return value
 
@@ -256,26 +259,17 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     from simulator.models import ROUND_KINDS
 
     catalog = _catalog()
-    rows = []
+    rows: list[dict[str, str | int]] = []  # the JSON form
+    cells: list[list[str]] = []  # the table form
     for kind in ROUND_KINDS:
         rubric = catalog.rubrics.get(kind)
-        rows.append(
-            {
-                "round": kind,
-                "name": rubric.name if rubric else kind,
-                "questions": len(catalog.questions_for(kind)),
-            }
-        )
+        name = rubric.name if rubric else kind
+        questions = len(catalog.questions_for(kind))
+        rows.append({"round": kind, "name": name, "questions": questions})
+        cells.append([kind, str(questions), name])
     from simulator.render import table
 
-    _emit(
-        args,
-        rows,
-        table(
-            [[r["round"], str(r["questions"]), r["name"]] for r in rows],
-            ["ROUND", "QUESTIONS", "NAME"],
-        ),
-    )
+    _emit(args, rows, table(cells, ["ROUND", "QUESTIONS", "NAME"]))
     return 0
 
 
@@ -324,7 +318,8 @@ def cmd_loops(args: argparse.Namespace) -> int:
 
 
 def _blocks(text: str) -> list[str]:
-    blocks, current = [], []
+    blocks: list[str] = []
+    current: list[str] = []
     for line in text.splitlines():
         if line.strip() == "---" and line.rstrip() == "---":
             blocks.append("\n".join(current).strip("\n"))
@@ -339,7 +334,8 @@ def parse_answers(text: str, loop: bool = False) -> list[list[str]]:
     """An answers file: per round (a loop's rounds separated by a line '==='), its blocks."""
     sections = [text]
     if loop:
-        sections, current = [], []
+        sections = []
+        current: list[str] = []
         for line in text.splitlines():
             if line.rstrip() == "===":
                 sections.append("\n".join(current))

@@ -8,6 +8,7 @@ from simulator.models import (
     DECISION_LABELS,
     Debrief,
     LoopPreset,
+    RoundKind,
     RoundRecord,
     RoundSignal,
     decision_for,
@@ -41,7 +42,8 @@ def compose_debrief(loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debri
             summary="No round was graded.",
             focus=[],
         )
-    overall = round(sum(s.overall for s in onsite) / len(onsite), 2)  # type: ignore[misc]
+    scores = [s.overall for s in onsite if s.overall is not None]  # all of them: graded above
+    overall = round(sum(scores) / len(scores), 2)
     decision = decision_for(overall)
     weak = [s for s in onsite if s.decision in ("strong_no_hire", "lean_no_hire")]
     capped = ""
@@ -77,8 +79,8 @@ def compose_debrief(loop: LoopPreset | None, rounds: list[RoundRecord]) -> Debri
 
 def focus_areas(rounds: list[RoundRecord], limit: int = 3) -> list[str]:
     """The criteria with the largest weighted gap to a 4 across the loop, with what to do."""
-    gaps: dict[tuple[str, str], list[int]] = defaultdict(list)
-    advice: dict[tuple[str, str], str] = {}
+    gaps: dict[tuple[RoundKind, str], list[int]] = defaultdict(list)  # (round, criterion)
+    advice: dict[tuple[RoundKind, str], str] = {}
     for record in rounds:
         card = record.scorecard
         if card is None:
@@ -96,7 +98,7 @@ def focus_areas(rounds: list[RoundRecord], limit: int = 3) -> list[str]:
     ]
     # One item per round kind first (a loop's three weakest areas are rarely all in one round),
     # then the next largest gaps.
-    chosen: list[tuple[str, str]] = []
+    chosen: list[tuple[RoundKind, str]] = []
     for key, _ in ranked:
         if key[0] not in {k for k, _ in chosen}:
             chosen.append(key)

@@ -8,7 +8,7 @@ from simulator.backends.base import Interviewer, RoundContext
 from simulator.catalog import Catalog
 from simulator.engine.coding import is_submission, submit_code
 from simulator.engine.session import Session
-from simulator.models import Question, RoundRecord, Scorecard, Transcript
+from simulator.models import Question, RoundKind, RoundRecord, Scorecard, Transcript
 from simulator.render import Style, debrief_text, scorecard_text, wrap
 from simulator.safety import write
 
@@ -128,7 +128,7 @@ async def play(session: Session, answers: list[list[str]], quiet: bool = False) 
 async def grade_one(
     catalog: Catalog,
     interviewer: Interviewer,
-    round_kind: str,
+    round_kind: RoundKind,
     question: Question | None,
     question_text: str,
     answer: str,

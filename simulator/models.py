@@ -7,7 +7,7 @@ the CLI's --json) is one of these pydantic models.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -21,8 +21,14 @@ RoundKind = Literal[
     "research-presentation",
     "behavioral",
 ]
-ROUND_KINDS: tuple[str, ...] = RoundKind.__args__  # type: ignore[attr-defined]
+ROUND_KINDS: tuple[RoundKind, ...] = get_args(RoundKind)
 CODING_ROUNDS = frozenset({"swe-coding", "ai-coding"})
+
+
+def is_round_kind(value: object) -> TypeGuard[RoundKind]:
+    """Whether a name from outside (the command line, a form, a file) is a round kind."""
+    return value in ROUND_KINDS
+
 
 Level = Annotated[int, Field(ge=1, le=4)]
 Decision = Literal["strong_no_hire", "lean_no_hire", "lean_hire", "strong_hire"]
@@ -287,11 +293,13 @@ class CandidateProfile(BaseModel):
 # ---------------------------------------------------------------- sessions: turns, scorecards
 
 
+Role = Literal["interviewer", "candidate"]
+"""Who speaks a turn."""
 TurnKind = Literal["question", "probe", "challenge", "clarify", "closing", "answer", "code", "note"]
 
 
 class Turn(BaseModel):
-    role: Literal["interviewer", "candidate"]
+    role: Role
     kind: TurnKind
     text: str
     at: datetime = Field(default_factory=now_utc)

@@ -360,7 +360,7 @@ class OpenAIInterviewer:
         guard = self.turn_guard(ctx)
         shown = ""
         tag = criterion = None
-        problem = "no reply"
+        problem: str | None = "no reply"  # why the last reply is unusable; None once usable
         for attempt in range(TURN_ATTEMPTS):
             completion = await self.client.stream(
                 messages,
@@ -482,7 +482,7 @@ class OpenAIInterviewer:
             analysing.cancel()
             raise
         analysis, offline, excluded = await analysing
-        grade: LLMGrade = result.value  # type: ignore[assignment]
+        grade = result.value
         flags = list(analysis.flags)
         floor = bool({"empty", "gibberish"} & set(flags))
         try:
@@ -567,7 +567,7 @@ class OpenAIInterviewer:
                 self.client.redact(str(err))[:160],
             )
             return base
-        written: LLMDebrief = result.value  # type: ignore[assignment]
+        written = result.value
         focus = [" ".join(f.split()) for f in written.focus if f.strip()][:3]
         focus += [f for f in base.focus if f not in focus][: 3 - len(focus)]
         summary = f"{base.summary}\n\n{' '.join(written.summary.split())}"

@@ -28,7 +28,9 @@ def decode(data: Any) -> Any:
         return [decode(v) for v in data]
     if type(data) is not dict:
         raise Unsupported("a malformed value")
-    tag, value = data.get("$"), data.get("v")
+    tag = data.get("$")
+    # Untrusted wire data of any shape; a wrong shape fails below as TypeError/ValueError.
+    value: Any = data.get("v")
     try:
         if tag == "tuple":
             return tuple(decode(v) for v in value)

@@ -20,7 +20,9 @@ from simulator.models import (
     LoopPreset,
     LoopRound,
     Persona,
+    RoundKind,
     Transcript,
+    is_round_kind,
 )
 from simulator.store.transcripts import TranscriptStore
 
@@ -41,8 +43,8 @@ def check_minutes(minutes: int | None) -> int | None:
     return minutes
 
 
-def check_round_kind(kind: str) -> str:
-    if kind not in ROUND_KINDS:
+def check_round_kind(kind: str) -> RoundKind:
+    if not is_round_kind(kind):
         raise LaunchError(f"unknown round kind {kind!r}; choose one of: {', '.join(ROUND_KINDS)}")
     return kind
 
@@ -110,15 +112,15 @@ def start_practice(
     max_answers: int | None = None,
     rng: random.Random | None = None,
 ) -> Session:
-    check_round_kind(kind)
-    full_id = check_question(catalog, kind, question_id)
+    round_kind = check_round_kind(kind)
+    full_id = check_question(catalog, round_kind, question_id)
     check_minutes(minutes)
     try:
         return Session.practice(
             catalog,
             interviewer,
             store,
-            kind,
+            round_kind,
             question_id=full_id,
             minutes=minutes,
             profile=profile,
@@ -174,7 +176,7 @@ def resume(
         catalog.loops.get(transcript.loop_id) if transcript.loop_id else None
     )
     specs = loop.rounds if loop else [LoopRound(round=r.round) for r in transcript.rounds]
-    seen = {r.question_id for r in transcript.rounds}
+    seen = {r.question_id for r in transcript.rounds if r.question_id}
     plan: list[PlannedRound] = []
     try:
         for index, spec in enumerate(specs):

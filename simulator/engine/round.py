@@ -15,6 +15,7 @@ from simulator.backends.base import Interviewer, RoundContext, TokenSink
 from simulator.engine.clock import Clock, answer_cap
 from simulator.models import (
     CriterionScore,
+    Role,
     Rubric,
     Scorecard,
     Turn,
@@ -135,7 +136,7 @@ class RoundRunner:
 
     # -------------------------------------------------------------- moves
 
-    def _append(self, role: str, kind: TurnKind, text: str, **extra) -> Turn:
+    def _append(self, role: Role, kind: TurnKind, text: str, **extra) -> Turn:
         turn = Turn(role=role, kind=kind, text=text, elapsed=round(self.elapsed, 1), **extra)
         self.record.turns.append(turn)
         self.persist()

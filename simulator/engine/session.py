@@ -22,6 +22,7 @@ from simulator.models import (
     LoopRound,
     Persona,
     Question,
+    RoundKind,
     RoundRecord,
     Transcript,
 )
@@ -94,7 +95,7 @@ class Session:
         catalog: Catalog,
         interviewer: Interviewer,
         store: TranscriptStore,
-        round_kind: str,
+        round_kind: RoundKind,
         question_id: str | None = None,
         minutes: int | None = None,
         profile: CandidateProfile | None = None,

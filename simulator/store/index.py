@@ -9,6 +9,7 @@ same SQL answers from an index built in memory from the files (`SessionIndex(Non
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import dataclasses
 import json
@@ -560,6 +561,8 @@ class SessionIndex:
             ),
         )
         key = cur.lastrowid
+        if key is None:  # sqlite always gives an INSERT's rowid; never number turns from nothing
+            raise IndexUnavailable("the index gave no row id for a new session")
         con.executemany(
             "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?)",
             [(key, r.idx, r.round, r.question_id, r.overall, r.decision) for r in rows.rounds],
@@ -626,7 +629,7 @@ class SessionIndex:
                 indexed = dict(con.execute("SELECT session_id, sig FROM sessions"))
             changed = [sid for sid, sig in disk.items() if indexed.get(sid) != sig]
             removed = [sid for sid in indexed if sid not in disk]
-            fresh = []
+            fresh: list[tuple[str, SessionRows | None, str | None]] = []  # (id, rows, problem)
             for sid in changed:  # read the files before taking the write lock
                 try:
                     fresh.append((sid, store.rows(sid), None))
@@ -708,7 +711,8 @@ class SessionIndex:
         with self._connect() as con:
             return con.execute(f"SELECT count(*) FROM sessions s WHERE {where}", args).fetchone()[0]
 
-    def search(self, text: str, query: Query, limit: int = 50) -> list[SearchHit]:
+    # `builtins.list`: inside this class, `list` is the method above.
+    def search(self, text: str, query: Query, limit: int = 50) -> builtins.list[SearchHit]:
         phrases = parse_search(text)
         if not phrases:
             return []

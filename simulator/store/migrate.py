@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +29,7 @@ from simulator.models import (
 )
 
 Data = dict[str, Any]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _from_0(data: Data) -> Data:
@@ -112,7 +113,7 @@ def migrate(data: Data) -> tuple[Data, list[str]]:
 # ------------------------------------------------------------------ lenient validation
 
 
-def _try(model: type[BaseModel], value: Any) -> BaseModel | None:
+def _try(model: type[ModelT], value: Any) -> ModelT | None:
     try:
         return model.model_validate(value)
     except (ValidationError, TypeError, ValueError):
@@ -185,12 +186,12 @@ def salvage(data: Any, fallback_id: str) -> tuple[Transcript, list[str]]:
             transcript = Transcript.model_validate(data)
             break
         except ValidationError as err:
-            keys = {e["loc"][0] for e in err.errors() if e["loc"]}
-            keys -= {"session_id", "kind", "rounds"}
-            if not keys:
+            fields = {e["loc"][0] for e in err.errors() if e["loc"]}
+            fields -= {"session_id", "kind", "rounds"}
+            if not fields:
                 raise ValueError(_first_error(err)) from None
-            for key in keys:
-                data.pop(key, None)
+            for field in fields:
+                data.pop(field, None)
     else:  # pragma: no cover - every pass removes at least one key
         raise ValueError(first)
     for count, what in ((lost_rounds, "round"), (lost_turns, "turn"), (lost_cards, "scorecard")):

@@ -99,11 +99,13 @@ class OnsiteApp(App[None]):
 
             self.push_screen(ScorecardScreen(session))
             return
-        round_kind = session.plan[index].spec.round
-        if round_kind in CODING_ROUNDS:
-            from simulator.tui.screens.coding import CodingScreen as RoundScreen
-        else:
-            from simulator.tui.screens.interview import InterviewScreen as RoundScreen
+        from simulator.tui.screens.interview import InterviewScreen
+
+        round_screen: type[InterviewScreen] = InterviewScreen
+        if session.plan[index].spec.round in CODING_ROUNDS:
+            from simulator.tui.screens.coding import CodingScreen
+
+            round_screen = CodingScreen
 
         def after_round(_: bool | None) -> None:
             if session.next_index < len(session.plan):
@@ -113,7 +115,7 @@ class OnsiteApp(App[None]):
             else:
                 self.play(session)
 
-        self.push_screen(RoundScreen(session, index), after_round)
+        self.push_screen(round_screen(session, index), after_round)
 
     def new_interviewer(self) -> Interviewer:
         return self.interviewer_factory()

@@ -22,7 +22,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import openai
@@ -36,11 +36,20 @@ from tenacity import (
 
 from simulator.backends.base import BackendError, TokenSink
 
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
+
 log = logging.getLogger("onsite.llm")
 T = TypeVar("T")
 
 DEFAULT_MODEL = "gpt-4o-mini"
 TURN_MAX_TOKENS = 1024
+
+
+def _sdk_messages(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
+    """Our messages as the SDK types them: every one is a plain {"role", "content"} dict with
+    role system, user or assistant (prompts.py, grading.py, doctor.py), the SDK's own shape."""
+    return cast("list[ChatCompletionMessageParam]", messages)
 
 
 def turn_max_tokens(settings: Any = None) -> int:
@@ -282,7 +291,7 @@ class LLMClient:
             sent = self._params(params)
             try:
                 return await self.sdk.chat.completions.create(
-                    model=self.model, messages=messages, timeout=self.timeout, **sent
+                    model=self.model, messages=_sdk_messages(messages), timeout=self.timeout, **sent
                 )
             except openai.BadRequestError as err:
                 if not self._learn(err, sent):

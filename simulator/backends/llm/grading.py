@@ -17,9 +17,9 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import json_repair
 import openai
@@ -210,9 +210,12 @@ def validation_message(err: ValidationError | ValueError) -> str:
     return str(err)
 
 
+ParsedT = TypeVar("ParsedT", bound=BaseModel)
+
+
 @dataclass
-class Structured:
-    value: BaseModel
+class Structured(Generic[ParsedT]):
+    value: ParsedT
     mode: Mode
     requests: int
 
@@ -222,11 +225,11 @@ async def structured(
     messages: list[dict[str, str]],
     schema: dict[str, Any],
     name: str,
-    parse: Any,
+    parse: Callable[[dict[str, Any]], ParsedT],
     unsupported: set[str],
     max_tokens: int = GRADE_MAX_TOKENS,
     progress: TokenSink | None = None,
-) -> Structured:
+) -> Structured[ParsedT]:
     """Ask for a JSON object through the ladder; `parse(dict)` validates (raises ValueError).
     `progress` receives the reply's text as it streams in.
 

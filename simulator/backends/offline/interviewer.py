@@ -259,9 +259,9 @@ class OfflineInterviewer:
                     challenged.add(mistake.text)
                 else:
                     pending.append((mistake.text, mistake.criterion, sentence.text))
-        for text, criterion, sentence in pending:
+        for text, criterion, mistaken_words in pending:
             if text not in challenged:
-                return criterion, sentence
+                return criterion, mistaken_words
         return None
 
     def _is_non_answer(self, latest: Analysis, to_opening: bool = False) -> bool:

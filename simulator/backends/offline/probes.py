@@ -145,9 +145,9 @@ def candidate_probes(
                 (ProbeChoice(text, criterion.id, target.id if target else None), None, False)
             )
     for point in question.key_points if question else []:
-        text = uncovered_label_probe(point)
-        if text and not any(c.point == point.id for c, _, _ in out):
-            out.append((ProbeChoice(text, point.criterion, point.id), None, False))
+        label_probe = uncovered_label_probe(point)
+        if label_probe and not any(c.point == point.id for c, _, _ in out):
+            out.append((ProbeChoice(label_probe, point.criterion, point.id), None, False))
     return out
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 
-def _rows(bindings: list[Binding]) -> list[str]:
+def _rows(bindings: list[BindingType]) -> list[str]:
     rows = []
     for binding in bindings:
-        if isinstance(binding, tuple):
-            continue
+        if not isinstance(binding, Binding):
+            continue  # the tuple shorthand; none of ours use it
         rows.append(f"| `{binding.key}` | {binding.description or binding.action} |")
     return rows
 

@@ -8,13 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from simulator.backends.base import BackendError
+from simulator.backends.base import BackendError, Interviewer
 from simulator.engine import launch
 from simulator.models import CandidateProfile, LoopPreset
+from simulator.tui.screens.base import OnsiteScreen
 
 RANDOM = "__random__"
 
@@ -22,7 +22,7 @@ RANDOM = "__random__"
 MIN_MINUTES, MAX_MINUTES = launch.MIN_MINUTES, launch.MAX_MINUTES
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(OnsiteScreen[None]):
     BINDINGS = [
         Binding("p", "focus_practice", "Practise", id="practise"),
         Binding("l", "focus_loop", "Loop", id="loop"),
@@ -34,7 +34,7 @@ class HomeScreen(Screen[None]):
     """The round kind whose questions the question list shows."""
 
     def compose(self) -> ComposeResult:
-        catalog = self.app.catalog
+        catalog = self.onsite.catalog
         yield Header()
         with Horizontal(id="home"):
             with VerticalScroll(id="start"):
@@ -84,7 +84,7 @@ class HomeScreen(Screen[None]):
 
     def refresh_sessions(self) -> None:
         options = self.query_one("#resume", OptionList)
-        pending = self.app.store.interrupted()
+        pending = self.onsite.store.interrupted()
         if not pending and not options.option_count:
             options.display = False
             return
@@ -95,7 +95,7 @@ class HomeScreen(Screen[None]):
         options.display = bool(pending)
 
     def refresh_profile(self) -> None:
-        settings = self.app.settings
+        settings = self.onsite.settings
         backend = settings.resolved_backend()
         model = settings.model or ("(none)" if backend == "offline" else "gpt-4o-mini")
         self.query_one("#backend-info", Static).update(
@@ -117,7 +117,7 @@ class HomeScreen(Screen[None]):
 
     def _question_options(self, kind: str) -> list[tuple[str, str]]:
         return [("A random question you have not seen", RANDOM)] + [
-            (f"{q.title} ({q.difficulty})", q.id) for q in self.app.catalog.questions_for(kind)
+            (f"{q.title} ({q.difficulty})", q.id) for q in self.onsite.catalog.questions_for(kind)
         ]
 
     def _fill_questions(self, kind: str) -> None:
@@ -129,7 +129,7 @@ class HomeScreen(Screen[None]):
     # -------------------------------------------------------------- starting
 
     def _profile(self) -> CandidateProfile:
-        p = self.app.settings.profile
+        p = self.onsite.settings.profile
         cv_text = ""
         if p.cv_file:
             try:
@@ -140,9 +140,9 @@ class HomeScreen(Screen[None]):
             name=p.name, target_role=p.target_role, specialization=p.specialization, cv_text=cv_text
         )
 
-    def _interviewer(self):
+    def _interviewer(self) -> Interviewer | None:
         try:
-            return self.app.new_interviewer()
+            return self.onsite.new_interviewer()
         except BackendError as err:
             self.notify(str(err), severity="error", timeout=10)
             return None
@@ -153,7 +153,7 @@ class HomeScreen(Screen[None]):
         interviewer = self._interviewer()
         if interviewer is None:
             return
-        app = self.app
+        app = self.onsite
         try:
             session = launch.start_practice(
                 app.catalog,
@@ -176,7 +176,7 @@ class HomeScreen(Screen[None]):
         interviewer = self._interviewer()
         if interviewer is None:
             return
-        app = self.app
+        app = self.onsite
         try:
             session = launch.start_loop(
                 app.catalog,
@@ -217,7 +217,7 @@ class HomeScreen(Screen[None]):
         path = self.query_one("#loop-file", Input).value.strip()
         if path:
             try:
-                loop = launch.load_loop(self.app.catalog, path)
+                loop = launch.load_loop(self.onsite.catalog, path)
             except launch.LaunchError as err:
                 self.notify(str(err), severity="error", timeout=10)
                 return
@@ -227,7 +227,7 @@ class HomeScreen(Screen[None]):
         if not isinstance(preset, str):
             self.notify("Choose a loop preset, or give a loop file.", severity="warning")
             return
-        self.start_loop(self.app.catalog.loops[preset])
+        self.start_loop(self.onsite.catalog.loops[preset])
 
     @on(OptionList.OptionSelected, "#resume")
     def _resume(self, event: OptionList.OptionSelected) -> None:
@@ -237,27 +237,27 @@ class HomeScreen(Screen[None]):
         if interviewer is None:
             return
         try:
-            transcript = self.app.store.load(str(event.option.id))
+            transcript = self.onsite.store.load(str(event.option.id))
             session = launch.resume(
-                self.app.catalog,
+                self.onsite.catalog,
                 interviewer,
-                self.app.store,
+                self.onsite.store,
                 transcript,
-                clock=self.app.clock,
-                max_answers=self.app.settings.max_answers,
+                clock=self.onsite.clock,
+                max_answers=self.onsite.settings.max_answers,
             )
         except (StoreError, launch.LaunchError) as err:
             self.notify(str(err), severity="error")
             return
-        self.app.play(session)
+        self.onsite.play(session)
 
     @on(Button.Pressed, "#review")
     def _review(self) -> None:
-        self.app.action_review()
+        self.onsite.action_review()
 
     @on(Button.Pressed, "#edit-profile")
     def _edit_profile(self) -> None:
-        self.app.action_profile()
+        self.onsite.action_profile()
 
     def action_focus_practice(self) -> None:
         self.query_one("#round", Select).focus()

@@ -18,15 +18,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, TextArea
+from textual.widgets.markdown import MarkdownStream
 from textual.worker import Worker, WorkerState
 
 from simulator.backends.base import BackendError
 from simulator.engine.round import RoundRunner
 from simulator.engine.session import Session
-from simulator.models import Turn
+from simulator.models import Turn, TurnKind
 from simulator.store.transcripts import StoreError
+from simulator.tui.screens.base import OnsiteScreen
 from simulator.tui.widgets.answer_box import AnswerBox
 from simulator.tui.widgets.chat import ChatLog, TurnView, stamp
 from simulator.tui.widgets.countdown import Countdown, warning_seconds
@@ -34,7 +35,7 @@ from simulator.tui.widgets.countdown import Countdown, warning_seconds
 SEND_HINT = "ctrl+j or F5 sends (ctrl+enter too, where your terminal passes it)"
 
 
-class InterviewScreen(Screen[bool]):
+class InterviewScreen(OnsiteScreen[bool]):
     # The send keys are priority bindings (a TextArea must not swallow them); their actions
     # read the box only through AnswerBox.after_pending_keys, after every key typed before.
     BINDINGS = [
@@ -70,7 +71,7 @@ class InterviewScreen(Screen[bool]):
         self.session = session
         self.index = index
         self.runner: RoundRunner = session.runner(index)
-        self._stream = None
+        self._stream: MarkdownStream | None = None
         self._stream_view: TurnView | None = None
         self._draft_dirty = False
         self._warned_time = False
@@ -130,7 +131,7 @@ class InterviewScreen(Screen[bool]):
         """Put back what the candidate was typing when the app stopped."""
         session_id = self.session.transcript.session_id
         for part, box in self.draft_boxes().items():
-            draft = self.app.drafts.load(session_id, self.index, part)
+            draft = self.onsite.drafts.load(session_id, self.index, part)
             if draft and draft != box.text:
                 box.text = draft
                 self.notify("Restored the text you were typing.")
@@ -164,7 +165,7 @@ class InterviewScreen(Screen[bool]):
             self._draft_dirty = False
             session_id = self.session.transcript.session_id
             for part, box in self.draft_boxes().items():
-                self.app.drafts.save(session_id, self.index, box.text, part)
+                self.onsite.drafts.save(session_id, self.index, box.text, part)
 
     # -------------------------------------------------------------- talking to the backend
 
@@ -177,6 +178,7 @@ class InterviewScreen(Screen[bool]):
         def on_token(chunk: str) -> None:
             self.post_message(self.Token(chunk))
 
+        turn: Turn | None  # follow_up gives None when the round is over
         try:
             if mode == "open":
                 turn = await self.runner.open(on_token)
@@ -190,7 +192,7 @@ class InterviewScreen(Screen[bool]):
         self.post_message(self.ReplyDone(turn))
 
     async def on_interview_screen_token(self, message: Token) -> None:
-        if self._stream_view is None:
+        if self._stream is None or self._stream_view is None:
             self._stream_view = await self.chat.start_interviewer_turn()
             self._stream = Markdown.get_stream(self._stream_view.markdown)
         await self._stream.write(message.chunk)
@@ -290,7 +292,7 @@ class InterviewScreen(Screen[bool]):
             return
         self.submit("clarify", box)
 
-    def submit(self, kind: str, box: AnswerBox, **extra) -> bool:
+    def submit(self, kind: TurnKind, box: AnswerBox, **extra) -> bool:
         """Send what `box` holds (call it through `box.after_pending_keys`). True when sent."""
         if self.runner.finished:
             self._finish()  # the round is over and its last words were read
@@ -355,7 +357,7 @@ class InterviewScreen(Screen[bool]):
         box.after_pending_keys(lambda: self._edit_in_editor(box))
 
     def _edit_in_editor(self, box: AnswerBox) -> None:
-        editor = self.app.settings.editor or "vi"
+        editor = self.onsite.settings.editor or "vi"
         try:
             command = shlex.split(editor)
         except ValueError:

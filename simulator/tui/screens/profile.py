@@ -7,11 +7,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from simulator.config import remember
 from simulator.models import Persona
+from simulator.tui.screens.base import OnsiteScreen
 
 FIELDS = [
     ("name", "Your name", "profile"),
@@ -24,14 +24,14 @@ FIELDS = [
 ]
 
 
-class ProfileScreen(Screen[None]):
+class ProfileScreen(OnsiteScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", priority=True),
         Binding("escape", "app.pop_screen", "Back", id="back"),
     ]
 
     def compose(self) -> ComposeResult:
-        settings = self.app.settings
+        settings = self.onsite.settings
         with VerticalScroll(id="profile-form"):
             yield Static("Candidate profile and interviewer persona", classes="section")
             for key, label, group in FIELDS:
@@ -52,7 +52,7 @@ class ProfileScreen(Screen[None]):
         if cv and not Path(cv).expanduser().is_file():
             self.notify(f"No file at {cv}", severity="error")
             return
-        settings = self.app.settings
+        settings = self.onsite.settings
         for key, _, group in FIELDS:
             value = values[f"{group}-{key}"]
             if group == "profile":

@@ -6,10 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from simulator.models import DECISION_LABELS
+from simulator.tui.screens.base import OnsiteScreen
 
 LIST_LIMIT = 500
 """Sessions loaded into the table; full-text search (enter in the filter) reaches them all."""
@@ -35,7 +35,7 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(OnsiteScreen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("slash", "focus_filter", "Filter", id="filter"),
@@ -62,7 +62,7 @@ class ReviewScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Date", "Decision", "Score", "Round", "Question")
         self._needle = ""
-        store = self.app.store
+        store = self.onsite.store
         self.summaries = store.summaries(limit=LIST_LIMIT)
         for problem in store.problems[:3]:
             self.notify(problem, severity="warning", timeout=8)
@@ -113,7 +113,7 @@ class ReviewScreen(Screen[None]):
             plot.display = not compact
 
     def _plot(self) -> None:
-        progress = self.app.store.stats()
+        progress = self.onsite.store.stats()
         series = {kind: [p.score for p in s.points] for kind, s in progress.rounds.items()}
         pane = self.query_one("#plot-pane")
         empty = self.query_one("#plot-empty", Static)
@@ -160,11 +160,11 @@ class ReviewScreen(Screen[None]):
         if not text:
             self._fill("")
             return
-        hits = self.app.store.search(text, limit=200)
+        hits = self.onsite.store.search(text, limit=200)
         found = {hit.session_id for hit in hits}
         known = {s.session_id for s in self.summaries}
         if found - known:
-            self.summaries += self.app.store.summaries()  # older sessions than the table holds
+            self.summaries += self.onsite.store.summaries()  # older sessions than the table holds
         self._fill(text, only=found)
         self.notify(f"{len(found)} session(s) mention {text!r}.")
 
@@ -174,7 +174,7 @@ class ReviewScreen(Screen[None]):
         from simulator.tui.screens.session_view import SessionScreen
 
         try:
-            transcript = self.app.store.load(str(event.row_key.value))
+            transcript = self.onsite.store.load(str(event.row_key.value))
         except StoreError as err:
             self.notify(str(err), severity="error")
             return
@@ -195,8 +195,8 @@ class ReviewScreen(Screen[None]):
         if not table.row_count:
             return
         session_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        transcript = self.app.store.load(str(session_id))
-        path = self.app.store.root / f"{session_id}.{'html' if html else 'md'}"
+        transcript = self.onsite.store.load(str(session_id))
+        path = self.onsite.store.root / f"{session_id}.{'html' if html else 'md'}"
         try:
             path.write_text(
                 to_html(transcript) if html else to_markdown(transcript), encoding="utf-8"

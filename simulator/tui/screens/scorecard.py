@@ -7,13 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 
 from simulator.backends.base import BackendError
 from simulator.engine.session import Session
 from simulator.models import DECISION_LABELS, Scorecard, Transcript
 from simulator.store.export import debrief_markdown, md_literal, scorecard_markdown
+from simulator.tui.screens.base import OnsiteScreen
 
 
 def compact_scorecard(card: Scorecard) -> list[str]:
@@ -43,7 +43,7 @@ def results_markdown(transcript: Transcript, compact: bool = False) -> str:
     return "\n".join(parts)
 
 
-class ScorecardScreen(Screen[None]):
+class ScorecardScreen(OnsiteScreen[None]):
     BINDINGS = [
         Binding("escape,enter", "home", "Home", id="home"),
         Binding("e", "export", "Export Markdown", id="export"),
@@ -125,4 +125,4 @@ class ScorecardScreen(Screen[None]):
 
     def action_review(self) -> None:
         self.action_home()
-        self.app.action_review()
+        self.onsite.action_review()

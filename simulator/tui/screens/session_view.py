@@ -5,15 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from simulator.models import Transcript
 from simulator.store.export import round_markdown
+from simulator.tui.screens.base import OnsiteScreen
 from simulator.tui.screens.scorecard import results_markdown
 
 
-class SessionScreen(Screen[None]):
+class SessionScreen(OnsiteScreen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("e", "export", "Export", id="export"),
@@ -43,6 +43,6 @@ class SessionScreen(Screen[None]):
     def action_export(self) -> None:
         from simulator.store.export import to_markdown
 
-        path = self.app.store.root / f"{self.transcript.session_id}.md"
+        path = self.onsite.store.root / f"{self.transcript.session_id}.md"
         path.write_text(to_markdown(self.transcript), encoding="utf-8")
         self.notify(f"Exported to {path}")
