@@ -28,6 +28,7 @@ from simulator.models import (
     KeyPoint,
     LoopPreset,
     Misconception,
+    NumericFact,
     Probe,
     Question,
     Rubric,
@@ -190,7 +191,8 @@ def _validate_question(
     point_ids = [kp.id for kp in question.key_points]
     if len(set(point_ids)) != len(point_ids):
         raise CatalogError(f"{path}:1: key_points: duplicate key point id")
-    sections: tuple[tuple[str, Sequence[KeyPoint | Probe | Misconception]], ...] = (
+    Section = tuple[str, Sequence[KeyPoint | Probe | Misconception | NumericFact]]
+    sections: tuple[Section, ...] = (
         ("key_points", question.key_points),
         ("probes", question.probes),
         ("misconceptions", question.misconceptions),

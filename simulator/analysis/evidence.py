@@ -90,8 +90,9 @@ def first_match(
         parts = _compiled(signal)
         for sentence in candidates:
             plain = sentence.plain
-            found = [p.search(plain) for p in parts]
-            if not all(found):
+            searched = [p.search(plain) for p in parts]
+            found = [m for m in searched if m is not None]
+            if len(found) < len(searched):
                 continue
             if affirmed and any(
                 _negated(plain, m, [o for o in found if o is not m]) for m in found
@@ -114,8 +115,9 @@ def key_point_hits(
         plain = sentence.plain
         for signal in signals:
             parts = _compiled(signal)
-            found = [p.search(plain) for p in parts]
-            if not all(found):
+            searched = [p.search(plain) for p in parts]
+            found = [m for m in searched if m is not None]
+            if len(found) < len(searched):
                 continue
             if negative_point or all(
                 _affirmed_somewhere(plain, part, [o for o in found if o is not first])
@@ -149,8 +151,9 @@ def contradicts(sentence: Sentence, signals: list[str]) -> bool:
     against the point, not just a mention near a negative word."""
     plain = sentence.plain
     for signal in signals:
-        found = [p.search(plain) for p in _compiled(signal)]
-        if all(found) and any(
+        searched = [p.search(plain) for p in _compiled(signal)]
+        found = [m for m in searched if m is not None]
+        if len(found) == len(searched) and any(
             _negated(plain, m, [o for o in found if o is not m], window=30) for m in found
         ):
             return True

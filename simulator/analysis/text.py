@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -271,7 +272,7 @@ NUMBER_WORDS = {
     "dozen": "12",
 }
 
-_VARIANTS = [
+_VARIANTS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"(?<=[a-z])(is)(e|es|ed|ing|ation|ations)\b"), r"iz\2"),  # normalise
     (re.compile(r"(?<=[a-z])(y)s(e|es|ed|ing)\b"), r"\1z\2"),  # analyse
     (re.compile(r"(?<=[a-z])-(?=[a-z])"), " "),  # key-value, co-adapt

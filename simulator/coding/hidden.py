@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 import threading
 
-from simulator.coding.runner import Limits, RunReport, TestOutcome, run_tests
+from simulator.coding.runner import Limits, RunReport, TestOutcome, Verdict, run_tests
 from simulator.models import CodingSpec
 
 __all__ = ["complexity_limits", "run_hidden", "split_tests"]
@@ -113,6 +113,7 @@ def _merge(
     passed = sum(o.passed for o in outcomes)
     runs = [r for r in (first, second) if r is not None]
     bad = next((r for r in runs if r.verdict != "passed"), None)
+    verdict: Verdict
     if bad is None:
         verdict, message = "passed", f"All {total} tests passed."
     elif bad is second and bad.verdict == "timeout":
