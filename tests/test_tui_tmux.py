@@ -111,7 +111,7 @@ class Terminal:
                 return []  # caught between writes: read again
         return []
 
-    def wait_for(self, predicate, what: str, timeout: float = 15.0) -> list[dict]:
+    def wait_for(self, predicate, what: str, timeout: float = 40.0) -> list[dict]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             turns = self.turns()
@@ -144,7 +144,7 @@ def _reply_after(count: int):
 
 def test_bursts_sent_with_ctrl_j_and_f3_arrive_whole(terminal):
     terminal.start("practice", "ml-system-design", "--question", QUESTION)
-    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=90)
     expected: list[tuple[str, str]] = []
     for index in range(2 * BURSTS):
         text = burst_text(index)
@@ -175,7 +175,7 @@ def test_bursts_sent_with_ctrl_j_and_f3_arrive_whole(terminal):
 def test_a_missing_editor_leaves_a_working_screen(terminal):
     """F2 with EDITOR naming no installed program: an error on screen, typing and ctrl+q work."""
     terminal.start("practice", "research", "--question", "research/dropout", EDITOR="nano-xyz")
-    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=90)
     terminal.send(["-l", "half an answer"], ["F2"])
     assert terminal.screen_shows("Editor not found")
     terminal.send(["-l", " and the rest"])
@@ -187,7 +187,7 @@ def test_a_missing_editor_leaves_a_working_screen(terminal):
 def test_coding_f7_then_a_burst_goes_to_the_words_box(terminal):
     """F7 switches to the words box at once: the keys right behind it land there."""
     terminal.start("practice", "swe-coding", "--question", "swe-coding/two-sum")
-    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=90)
     question = "Can the input hold the same number twice?"
     terminal.send(["F7"], ["-l", question], ["F3"])
     turns = terminal.wait_for(_reply_after(1), "the answer to the question")
@@ -198,7 +198,7 @@ def test_coding_f7_then_a_burst_goes_to_the_words_box(terminal):
 def test_a_bracketed_paste_then_ctrl_j_sends_every_line(terminal, tmp_path):
     """A paste (as terminals send it, bracketed) followed at once by ctrl+j goes out whole."""
     terminal.start("practice", "research", "--question", "research/dropout")
-    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=90)
     answer = "\n".join(burst_text(i, 120) for i in range(6))
     clip = tmp_path / "clip.txt"
     clip.write_text(answer, encoding="utf-8")
@@ -215,10 +215,10 @@ def test_a_bracketed_paste_then_ctrl_j_sends_every_line(terminal, tmp_path):
 def test_home_keys_in_one_burst_reach_the_fields_they_were_typed_for(terminal):
     """Tab, tab, 3, tab, enter at once: the 3 lands in Minutes and is refused (5-120)."""
     terminal.start()
-    assert terminal.screen_shows("Start the round", timeout=30)
+    assert terminal.screen_shows("Start the round", timeout=90)
     terminal.send(["Tab", "Tab", "3", "Tab", "Enter"])
     assert terminal.screen_shows("Minutes must be between 5 and 120")
     terminal.send(["BSpace", "BTab", "BSpace", "7", "Tab", "Enter"])  # fix it: 7 minutes
-    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=30)
+    terminal.wait_for(lambda turns: len(turns) == 1, "the opening question", timeout=90)
     [saved] = terminal.transcripts.glob("*.json")
     assert json.loads(saved.read_text(encoding="utf-8"))["rounds"][0]["minutes"] == 7
