@@ -106,7 +106,6 @@ async def _run(client: Any) -> list[Check]:
     import openai
 
     from simulator.backends.base import BackendError
-    from simulator.backends.llm.client import turn_max_tokens
     from simulator.backends.llm.grading import extract_object
 
     checks: list[Check] = []
@@ -143,12 +142,12 @@ async def _run(client: Any) -> list[Check]:
         checks.append(Check("endpoint", "fail", client.explain(err)))
         return checks + _skipped("the endpoint cannot be reached")
 
-    checks.append(_context_check(context))
+    checks.append(_context_check(context, client.turn_tokens))
 
     # Plain chat, with the budget of an interviewer turn: a reasoning model that thinks it
     # all away fails here, as it would in an interview.
     try:
-        reply, took = await _timed(client.complete(_ASK, max_tokens=turn_max_tokens()))
+        reply, took = await _timed(client.complete(_ASK, max_tokens=client.turn_tokens))
         checks.append(
             Check(
                 "plain chat",
@@ -172,7 +171,7 @@ async def _run(client: Any) -> list[Check]:
                 first.append(time.perf_counter() - started)
             chunks.append(text)
 
-        reply, took = await _timed(client.stream(_ASK, sink, max_tokens=turn_max_tokens()))
+        reply, took = await _timed(client.stream(_ASK, sink, max_tokens=client.turn_tokens))
         ttft = f", first token after {first[0]:.2f}s" if first else ""
         checks.append(
             Check(
@@ -288,10 +287,8 @@ def context_length(model: Any) -> int | None:
     return None
 
 
-def _context_check(context: int | None) -> Check:
-    from simulator.backends.llm.client import turn_max_tokens
-
-    turn = OPENING_TOKENS + turn_max_tokens()
+def _context_check(context: int | None, turn_tokens: int) -> Check:
+    turn = OPENING_TOKENS + turn_tokens
     grade = GRADE_TOKENS + GRADE_REPLY_TOKENS
     needs = f"an interviewer turn needs about {turn:,} tokens, a grade about {grade:,}"
     if context is None:

@@ -32,7 +32,7 @@ from typing import Any
 from simulator.analysis.evidence import FLAG_INJECTION, Analysis, analyze
 from simulator.backends.base import BackendError, InterviewerReply, RoundContext, TokenSink
 from simulator.backends.llm import prompts
-from simulator.backends.llm.client import LLMClient, turn_max_tokens
+from simulator.backends.llm.client import LLMClient
 from simulator.backends.llm.grading import (
     DEBRIEF_SCHEMA,
     GradingFailed,
@@ -367,7 +367,7 @@ class OpenAIInterviewer:
                 _continuing(shown, on_token),
                 transform=lambda: TurnView(guard),
                 temperature=TURN_TEMPERATURE + 0.2 * attempt,
-                max_tokens=turn_max_tokens(),
+                max_tokens=self.client.turn_tokens,
                 stop=ROLE_STOPS,
             )
             view: TurnView = completion.view

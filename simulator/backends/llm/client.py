@@ -213,11 +213,14 @@ class LLMClient:
         policy: RetryPolicy,
         timeout: float,
         api_key: str | None = None,
+        turn_tokens: int = TURN_MAX_TOKENS,
     ) -> None:
         self.sdk = sdk
         self.model = model
         self.policy = policy
         self.timeout = timeout
+        self.turn_tokens = turn_tokens
+        """Token budget of an interviewer turn (ONSITE_MAX_TOKENS), read once with the settings."""
         self._secret = api_key if api_key and api_key != NO_KEY else None
         self._token_param = "max_tokens"
         self._dropped: set[str] = set()
@@ -240,7 +243,14 @@ class LLMClient:
             http_client=http_client,
         )
         model = getattr(settings, "model", None) or DEFAULT_MODEL
-        return cls(sdk, model, RetryPolicy.from_settings(settings), timeout, api_key)
+        return cls(
+            sdk,
+            model,
+            RetryPolicy.from_settings(settings),
+            timeout,
+            api_key,
+            turn_max_tokens(settings),
+        )
 
     # -------------------------------------------------------------- identity
 

@@ -128,11 +128,31 @@ def already_made(choice: ProbeChoice, question: Question | None, seen: Analysis)
     return criterion_covered(choice.criterion, question, seen) >= 1.0
 
 
+_CANDIDATES: dict[tuple[int, int], tuple[Rubric, Question | None, list]] = {}
+"""candidate_probes per (rubric, question) object: the same every turn of a round, and matching
+probe words to key points is the costliest part of choosing one. The entry holds the objects,
+so their ids cannot be reused while it lives."""
+
+
 def candidate_probes(
     rubric: Rubric, question: Question | None
 ) -> list[tuple[ProbeChoice, str | None, bool]]:
     """Every probe the round could ask, with the point it must follow (if any) and whether it
     is the question's own (asked before the rubric's generic ones)."""
+    key = (id(rubric), id(question))
+    cached = _CANDIDATES.get(key)
+    if cached is not None:
+        return list(cached[2])
+    out = _candidate_probes(rubric, question)
+    if len(_CANDIDATES) >= 256:
+        _CANDIDATES.clear()
+    _CANDIDATES[key] = (rubric, question, out)
+    return list(out)
+
+
+def _candidate_probes(
+    rubric: Rubric, question: Question | None
+) -> list[tuple[ProbeChoice, str | None, bool]]:
     out: list[tuple[ProbeChoice, str | None, bool]] = []
     for probe in question.probes if question else []:
         target = probe_target(question, probe.criterion, probe.text, probe.after)
