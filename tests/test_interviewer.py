@@ -184,7 +184,9 @@ def test_a_closing_says_lets_stop_once(catalog):
     """The research rubric's closing opens with "Let's stop there.": the lead is not doubled."""
     runner, _, _ = _runner(catalog, question_id=_first_question(catalog, "research"), max_answers=1)
     asyncio.run(runner.open())
-    closing = asyncio.run(runner.answer("L1 drives small weights to exactly zero; L2 only shrinks them."))
+    closing = asyncio.run(
+        runner.answer("L1 drives small weights to exactly zero; L2 only shrinks them.")
+    )
     assert closing.kind == "closing"
     assert closing.text.lower().count("let's stop") == 1, closing.text
 
