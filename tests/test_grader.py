@@ -109,3 +109,21 @@ def test_scorecard_names_improvements_for_missing_points(grade):
     )
     assert card.improvements
     assert card.decision in ("strong_no_hire", "lean_no_hire")
+
+
+def test_a_well_scored_communication_never_reads_no_evidence(catalog):
+    """The dropout answer's communication scored 4 with the feedback "No evidence of this.",
+    which also surfaced as a strength; the feedback now says why it scored."""
+    question = catalog.question("research/dropout")
+    rubric = catalog.rubric("research")
+    answer = (
+        "Dropout randomly zeroes activations with probability p during training and scales the "
+        "rest by 1/(1-p), so the expected activation is unchanged; at test time nothing is "
+        "dropped.\n\nIt acts like training an ensemble of thinned networks that share weights "
+        "and stops co-adaptation of units."
+    )
+    card = grade_text(catalog, rubric, answer, question)
+    communication = next(c for c in card.criteria if c.id == "communication")
+    assert communication.score >= 3
+    assert "No evidence" not in communication.feedback
+    assert not any("No evidence" in s for s in card.strengths), card.strengths

@@ -178,3 +178,18 @@ def test_a_round_of_two_problems_grades_both(catalog):
     correctness = next(c for c in card.criteria if c.id == "correctness")
     assert "Problem 1: 100%" in correctness.feedback
     assert correctness.score in (2, 3)  # one problem solved, one not attempted
+
+
+def test_a_closing_says_lets_stop_once(catalog):
+    """The research rubric's closing opens with "Let's stop there.": the lead is not doubled."""
+    runner, _, _ = _runner(catalog, question_id=_first_question(catalog, "research"), max_answers=1)
+    asyncio.run(runner.open())
+    closing = asyncio.run(
+        runner.answer("L1 drives small weights to exactly zero; L2 only shrinks them.")
+    )
+    assert closing.kind == "closing"
+    assert closing.text.lower().count("let's stop") == 1, closing.text
+
+
+def _first_question(catalog, round_kind):
+    return catalog.questions_for(round_kind)[0].id

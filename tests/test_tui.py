@@ -255,6 +255,8 @@ async def test_review_lists_searches_and_opens_a_session(tmp_path, catalog):
         await pilot.press("enter")
         await pilot.pause()
         assert table.row_count == 1
+        # typing the words of an answer is not met with a toast per key saying nothing matches
+        assert not [n for n in app._notifications if "No sessions match" in n.message]
         table.focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -561,3 +563,35 @@ async def test_coding_problem_and_editor_wrap_long_lines(tmp_path, catalog):
         screen.box.text = "def f(" + ", ".join(f"argument_{i}: int = {i}" for i in range(12)) + "):"
         await pilot.pause()
         assert screen.box.virtual_size.width <= screen.box.size.width
+
+
+async def test_undoing_a_long_paste_in_the_code_editor_does_not_crash():
+    """Pasting a solution over the starter and pressing ctrl+z crashed the app (Textual
+    scrolled to a cursor past the end of the shortened text); now the starter comes back."""
+    from textual import events
+    from textual.app import App
+
+    from simulator.tui.widgets.answer_box import AnswerBox
+
+    starter = 'def f(grid):\n    return sum(row.count("1") for row in grid)\n'
+    solution = "".join(
+        f"    total_{i} = sum(range({i})) + {i} * 1000 + len(grid)\n" for i in range(30)
+    )
+
+    class Editor(App):
+        def compose(self):
+            yield AnswerBox(starter, language="python", id="answer")
+
+    app = Editor()
+    async with app.run_test(size=(60, 30)) as pilot:
+        box = app.query_one(AnswerBox)
+        box.focus()
+        await pilot.pause()
+        box.post_message(events.Paste(solution))
+        await pilot.pause()
+        assert box.show_vertical_scrollbar  # the paste overflows the box
+        for _ in range(4):
+            await pilot.press("ctrl+z")
+            await pilot.pause()
+        assert app.is_running
+        assert box.text == starter

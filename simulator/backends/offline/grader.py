@@ -102,7 +102,14 @@ def level_from_communication(analysis: Analysis, share: float) -> tuple[int, lis
         notes.append(f"Much filler ({filler:.0f} per 100 words): say it directly.")
     if not structured and words > 250:
         notes.append("A long answer with no signposts: lead with the point, then the reasons.")
-    return max(1, min(4, level)), notes
+    level = max(1, min(4, level))
+    if not notes:  # say why, so a score never stands beside "No evidence of this."
+        notes.append(
+            "Clear and direct: the substance comes first, with little filler."
+            if level >= 3
+            else "Too little substance to judge how it is put: say more of what matters."
+        )
+    return level, notes
 
 
 # ------------------------------------------------------------------ how a story is told (STAR)

@@ -369,7 +369,10 @@ class OfflineInterviewer:
             "near": "We're about at time.",
             "done": "That covers what I wanted to ask.",
         }[why]
-        return " ".join(part for part in (ack, lead, " ".join(ctx.rubric.closing.split())) if part)
+        closing = " ".join(ctx.rubric.closing.split())
+        if why == "stop" and closing.lower().startswith("let's stop"):
+            lead = ""  # the rubric's closing already says it ("Let's stop there."): say it once
+        return " ".join(part for part in (ack, lead, closing) if part)
 
     # -------------------------------------------------------------- grading and debrief
 

@@ -151,7 +151,9 @@ class ReviewScreen(OnsiteScreen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:
-        self._fill(event.value)
+        # Quiet: the table shows what matches as you type; a toast per key said "No sessions
+        # match." while the words were still being typed (enter searches every answer).
+        self._fill(event.value, quiet=True)
 
     @on(Input.Submitted, "#filter")
     def _search(self, event: Input.Submitted) -> None:

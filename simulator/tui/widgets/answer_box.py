@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import events
+from textual.geometry import Offset
 from textual.widgets import TextArea
 
 
@@ -32,6 +33,16 @@ class AnswerBox(TextArea):
             show_line_numbers=language is not None,
             **kwargs,
         )
+
+    def scroll_cursor_visible(self, center: bool = False, animate: bool = False) -> Offset:
+        """Skip the scroll while the cursor is past the end of the text.
+
+        Textual's undo shrinks the text, then refreshes the scrollbars (which scroll to the
+        cursor) before it moves the cursor back: undoing a long paste crashed the app with
+        "line index out of bounds". The undo puts the cursor back and scrolls right after."""
+        if self.cursor_location[0] >= self.document.line_count:
+            return Offset(0, 0)
+        return super().scroll_cursor_visible(center=center, animate=animate)
 
     async def _on_key(self, event: events.Key) -> None:
         """Run this box's own bindings now, in arrival order (TextArea inserts the rest)."""
