@@ -195,6 +195,11 @@ class HomeScreen(OnsiteScreen[None]):
 
     @on(Button.Pressed, "#start-practice")
     def _start_practice(self) -> None:
+        # Keys typed just before the press may still wait in the Minutes box's queue (a burst,
+        # a fast typist): read the fields only once they have been applied.
+        self.query_one("#minutes", Input).call_later(self._start_practice_now)
+
+    def _start_practice_now(self) -> None:
         kind = self.query_one("#round", Select).value
         if not isinstance(kind, str):
             self.notify("Choose a round kind first.", severity="warning")
@@ -214,6 +219,9 @@ class HomeScreen(OnsiteScreen[None]):
 
     @on(Button.Pressed, "#start-loop")
     def _start_loop(self) -> None:
+        self.query_one("#loop-file", Input).call_later(self._start_loop_now)
+
+    def _start_loop_now(self) -> None:
         path = self.query_one("#loop-file", Input).value.strip()
         if path:
             try:
