@@ -89,6 +89,7 @@ REASONING = re.compile(
     r"otherwise|unless|whereas|while|but|although|though|instead|rather than|at the cost of|"
     r"in exchange|trade-?off|the price|cost(s|ing)?|leads? to|lead(s|ing)? to|causes?|caused|"
     r"results? in|makes?|keeps?|lets?|allows?|prevents?|avoids?|to avoid|in order to|so as to|"
+    r"stops?|ensures?|guarantees?|acts? (as|like)|equivalent|"
     r"if|when|once|until|unless|until|per|each|every|by|as)\b|->|→|=>|=|≈|~",
     re.IGNORECASE,
 )
