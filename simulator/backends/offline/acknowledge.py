@@ -60,9 +60,9 @@ def acknowledge(
             listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
             lead = "OK" if tough else "Good"
             return f"{lead}, that covers {listed}: {said(first.text)}."
+        # Quote what was heard; a count of further points ("You made 2 more points there")
+        # reads as bookkeeping, not as an interviewer listening.
         text = _POINT_MADE[turn % len(_POINT_MADE)].format(said=said(first.text))
-        if len(made) > 1:
-            text += f" You made {len(made) - 1} more point{'s' if len(made) > 2 else ''} there."
         return text[0].upper() + text[1:]
     # Nothing new for the rubric: quote what was said, so the candidate knows it was heard.
     hits = [s for hits in latest.generic.values() for s in hits]
