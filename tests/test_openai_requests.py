@@ -147,6 +147,38 @@ def test_the_stable_prefix_is_byte_identical_across_the_turns_of_a_round(env, ca
     assert record.turns[2].criterion == "estimation"
 
 
+def test_the_system_message_rendered_once_per_round_is_the_templates_own(env, catalog):
+    """The system message is cached per round's values: it must equal a full rendering of the
+    prompt template, and another question or CV must not get the cached one."""
+    from simulator.backends.llm import prompts
+    from simulator.models import CandidateProfile
+
+    backend = make_backend()
+    ctx = make_ctx(catalog, [ANSWER, "I'd cache hot links in Redis."])
+    fast, _ = backend.turn_messages(ctx)
+    values = prompts.interviewer_values(
+        ctx.rubric,
+        ctx.question,
+        ctx.record.question_title,
+        ctx.record.question_prompt,
+        ctx.record.minutes,
+        ctx.persona,
+        ctx.profile,
+    )
+    history = prompts.history_messages(ctx.record.turns)  # it ends with a question
+    turns = [(prompts._LC_ROLE[m["role"]], m["content"]) for m in history]
+    full = prompts.load_prompt("interviewer").messages(**values, history=turns)
+    assert fast[:-1] == full
+
+    other = make_ctx(catalog, [ANSWER], question_id="system-design/rate-limiter")
+    assert backend.turn_messages(other)[0][0] != fast[0]
+    research = make_ctx(catalog, ["Dropout zeroes units at random."], "research/dropout")
+    plain = backend.turn_messages(research)[0][0]["content"]
+    research.profile = CandidateProfile(cv_text="PhD on sparse attention at ETH, 2021-2025.")
+    with_cv = backend.turn_messages(research)[0][0]["content"]
+    assert "sparse attention" in with_cv and "sparse attention" not in plain
+
+
 def test_tokens_stream_in_order_without_the_tag_or_a_think_block(env, catalog):
     text = "<think>the candidate forgot storage</think>[challenge:estimation] Are you sure? Walk me through it."
     backend = make_backend()

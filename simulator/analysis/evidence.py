@@ -140,6 +140,7 @@ _WARNING = re.compile(
 )
 
 
+@cache
 def is_negative_claim(text: str) -> bool:
     """The key point's own wording negates or warns against something ("`x or []` is subtly
     wrong"): a candidate making it will use negative words too."""
@@ -369,16 +370,18 @@ def _key_term_credit(result: Analysis, question: Question, own: list[Sentence]) 
     terms = _distinctive_terms(question)
     if result.mistakes:  # the benefit of the doubt is not given to an answer making known mistakes
         return
+    explained = [
+        (sentence, set(content_stems(sentence.plain)))
+        for sentence in own
+        if not is_bare(sentence) and not _NEGATION.search(sentence.plain)
+    ]
     for kp in question.key_points:
         if kp.id in result.covered or kp.id in result.not_credited:
             continue
         mine = terms[kp.id]
         if len(mine) < KEY_TERMS_MIN:
             continue
-        for sentence in own:
-            if is_bare(sentence) or _NEGATION.search(sentence.plain):
-                continue
-            stems = set(content_stems(sentence.plain))
+        for sentence, stems in explained:
             overlap = len(stems & mine)
             if overlap < max(KEY_TERMS_MIN, KEY_TERMS_SHARE * len(mine)):
                 continue

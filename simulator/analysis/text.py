@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*%?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
@@ -365,6 +365,7 @@ def words(text: str) -> list[str]:
     return [w.lower().strip("'’") for w in WORD.findall(text)]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem, enough to match 'caching' with 'cache' and 'partitions' with 'partition'."""
     word = word.lower()

@@ -289,14 +289,20 @@ class OpenAIInterviewer:
         """What the rubric still needs, from the offline analysis of every answer so far."""
         covered: set[str] = set()
         generic_hits: dict[str, int] = {}
+        # What every answer so far shows, merged from the analysis of each answer (each is
+        # read once, when it is given), instead of reading all of them again every turn.
+        seen = Analysis(text="", sentences=[], tokens=[])
         for turn in ctx.record.turns:
             if turn.role == "interviewer" and turn.kind == "closing":
                 break
-            if turn.role == "candidate":
+            if turn.role == "candidate" and turn.kind != "clarify":
                 one = self._analyse(ctx, turn.text)
                 covered.update(one.covered)
+                for kp, sentence in one.covered.items():
+                    seen.covered.setdefault(kp, sentence)
                 for cid, hits in one.generic.items():
                     generic_hits[cid] = generic_hits.get(cid, 0) + len(hits)
+                    seen.generic.setdefault(cid, []).extend(hits)
         points = ctx.question.key_points if ctx.question else []
         asked = {t.criterion for t in ctx.record.turns if t.role == "interviewer" and t.criterion}
         lines = []
@@ -318,8 +324,7 @@ class OpenAIInterviewer:
             lines.append(f"- {criterion.id}: {state}{detail}{probed}")
         # The criterion to probe: the same choice the offline interviewer makes (one place).
         spoken = [t.text for t in ctx.record.turns if t.role == "interviewer"]
-        whole = self._analyse(ctx, ctx.graded_answers())
-        probe = choose_probe(ctx.rubric, ctx.question, whole, spoken)
+        probe = choose_probe(ctx.rubric, ctx.question, seen, spoken)
         return "Rubric coverage so far:\n" + "\n".join(lines), probe.criterion if probe else None
 
     def _observations(self, ctx: RoundContext, latest: str) -> str:

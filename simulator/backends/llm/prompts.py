@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -188,8 +188,23 @@ def interviewer_messages(
     values: dict[str, Any], history: list[dict[str, str]], last: dict[str, str]
 ) -> list[dict[str, str]]:
     """[system, history..., last]: the system message and the history are stable across turns."""
+    prompt = load_prompt("interviewer")
+    if _ends_with_history(prompt):  # the system part is rendered once per round, not per turn
+        head = _rendered_head(tuple(values.items()))
+        return [*(dict(m) for m in head), *history, last]
     turns = [(_LC_ROLE[m["role"]], m["content"]) for m in history]
-    return [*load_prompt("interviewer").messages(**values, history=turns), last]
+    return [*prompt.messages(**values, history=turns), last]
+
+
+def _ends_with_history(prompt: Prompt) -> bool:
+    last = prompt.template.messages[-1] if prompt.template.messages else None
+    return getattr(last, "variable_name", None) == "history"
+
+
+@lru_cache(maxsize=32)
+def _rendered_head(values: tuple[tuple[str, Any], ...]) -> tuple[dict[str, str], ...]:
+    """The interviewer prompt's messages before the history, for one round's values."""
+    return tuple(load_prompt("interviewer").messages(**dict(values), history=[]))
 
 
 def candidate_text(turn: Turn) -> str:
