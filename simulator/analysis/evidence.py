@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from simulator.analysis import arithmetic, numbers
+from simulator.analysis import arithmetic, contradiction, numbers
 from simulator.analysis.gaming import (
     GamingFinding,
     copied_sentences,
@@ -292,6 +292,8 @@ def analyze(
             hit = first_match(mistake.signals, kept, affirmed=True)
             if hit:
                 result.mistakes.append((mistake, hit))
+        if rubric.round != "behavioral":  # a story is judged on its judgment, not claims
+            _flipped_claims(result, question, own)
         _key_term_credit(result, question, own)
     for criterion in rubric.criteria:
         result.generic[criterion.id] = matching_sentences(criterion.signals, kept)
@@ -444,6 +446,31 @@ def _check_numbers(result: Analysis, question: Question, own: list[Sentence]) ->
                 del result.covered[kp.id]
                 result.bare.discard(kp.id)
                 result.not_credited[kp.id] = "stated with a wrong number"
+
+
+def _flipped_claims(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """A sentence that flips a direction or quality word a key point asserts ("L2 makes the
+    loss non-convex") is a mistake quoting the point, and does not earn that point."""
+    already = {id(sentence) for _, sentence in result.mistakes}
+    fresh = [s for s in own if id(s) not in already]
+    for found in contradiction.find(fresh, contradiction.claims(question)):
+        claim = found.claim
+        result.mistakes.append(
+            (
+                Misconception(
+                    text=f"Says the opposite ({found.said}): {claim.text}",
+                    criterion=claim.criterion,
+                    signals=list(claim.signals) or [re.escape(found.said)],
+                    correction=f"The opposite holds: {claim.text}",
+                ),
+                found.sentence,
+            )
+        )
+        kp = claim.key_point
+        if kp is not None and result.covered.get(kp.id) is found.sentence:
+            del result.covered[kp.id]
+            result.bare.discard(kp.id)
+            result.not_credited[kp.id] = f'said the opposite ("{found.said}")'
 
 
 def _contradiction(kp: KeyPoint) -> Misconception:
