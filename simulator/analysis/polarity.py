@@ -18,7 +18,7 @@ from simulator.analysis.text import STOP_WORDS, stem
 _SCALES: dict[str, dict[str, str]] = {
     "amount": {
         "up": r"increas\w*|rais(?:e|es|ed|ing)|higher|larger|bigger|greater|more|grows?|grew|"
-        r"growing|rises?|rising|rose|doubl(?:e|es|ed|ing)",
+        r"growing|rises?|rising|rose|doubl(?:e|es|ed|ing)|(?:crank|ramp|bump|turn)(?:s|ed)? up",
         "down": r"decreas\w*|reduc(?:e|es|ed|ing)|lower(?:s|ed|ing)?|smaller|fewer|less|"
         r"shrinks?|shrank|shrinking|falls?|fell|halv(?:e|es|ed|ing)",
     },
