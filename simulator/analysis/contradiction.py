@@ -31,10 +31,11 @@ _HEDGED = re.compile(
 )
 # A sentence reporting or refuting a belief asserts nothing of its own.
 _REPORTED = re.compile(
-    r"\b(misconception|myth|mistaken(ly)?|a mistake|wrong(ly)?|incorrect(ly)?|false(ly)?|"
+    r"\b(misconceptions?|myths?|mistaken(ly)?|(a|common|classic) (mistake|error|pitfall)|"
+    r"(is|it'?s|are) (wrong|false|incorrect|not true) (to|that)|wrongly|incorrectly|falsely|"
     r"(people|some|many|folks|candidates) (often |sometimes |usually )?(think|believe|say|"
-    r"assume|claim)|common (belief|claim|pitfall|error)|naive(ly)?|contrary to|tempting|"
-    r"one might think|used to think|it'?s not true)\b",
+    r"assume|claim)|common (belief|claim)|naive(ly)?|contrary to|tempting|one might think|"
+    r"used to think|it'?s not true)\b",
     re.IGNORECASE,
 )
 
@@ -95,20 +96,17 @@ def _about(sentence: Sentence, claim: Claim) -> bool:
     return len(set(content_stems(sentence.text)) & _claim_stems(claim.text)) >= TOPIC_STEMS
 
 
-def flipped(sentence: Sentence, claim: Claim) -> str | None:
-    """The candidate's words that give one of the claim's scales the opposite pole, when the
-    sentence asserts it (not hedged, not reporting a belief) and flips an odd number of times."""
+def reading(
+    sentence: Sentence, claim: Claim, read_negation: bool = True
+) -> tuple[int, list[Mention]]:
+    """How many of the sentence's direction words speak to the claim, and which of them flip
+    it. Each word is read against the claim's word said of the most nearly the same thing
+    (an agreeing one wins a tie); a claimed direction some word agrees with is not flipped."""
     asserted = _claim_mentions(claim.text)
-    if not asserted or _HEDGED.search(sentence.text) or _REPORTED.search(sentence.text):
-        return None
-    said = mentions(sentence.text)
-    if not said or not _about(sentence, claim):
-        return None
-    # Each of the candidate's direction words is read against the claim's word said of the
-    # most nearly the same thing (an agreeing one wins a tie); a claimed direction that some
-    # word agrees with is not flipped by another.
+    if not asserted or not _about(sentence, claim):
+        return 0, []
     verdicts: dict[int, list[tuple[bool, Mention]]] = {}
-    for mention in said:
+    for mention in mentions(sentence.text, read_negation=read_negation):
         scored = [
             (len(mention.context & claimed.context), claimed.pole == mention.pole, index)
             for index, claimed in enumerate(asserted)
@@ -118,23 +116,44 @@ def flipped(sentence: Sentence, claim: Claim) -> str | None:
         if scored:
             _, agrees, index = max(scored)
             verdicts.setdefault(index, []).append((agrees, mention))
+    matched = sum(len(v) for v in verdicts.values())
     flips = [readings[0][1] for readings in verdicts.values() if not any(a for a, _ in readings)]
-    if len(flips) % 2 == 0:
-        return None
-    return ", ".join(sentence.text[m.start : m.end] for m in flips)
+    return matched, flips
+
+
+_NEGATION = re.compile(r"\b(not|never|no|isn't|aren't|doesn't|don't|won't|cannot)\b|n't\b", re.I)
+
+
+def denies_the_opposite(sentence: Sentence, claim: Claim) -> bool:
+    """A negated sentence whose words, read without the negation, flip the claim: "it is not
+    the case that raising T sharpens it" denies a wrong statement, it does not contradict."""
+    if not _NEGATION.search(sentence.text):
+        return False
+    matched, flips = reading(sentence, claim, read_negation=False)
+    return matched > 0 and len(flips) % 2 == 1
 
 
 def find(found: list[Sentence], question_claims: list[Claim]) -> list[Contradiction]:
-    """At most one contradiction per claim and per sentence, in answer order."""
+    """Sentences whose best reading (the claim that speaks to most of their direction words,
+    a consistent one winning a tie) flips it an odd number of times: two flips cancel ("a
+    lower T sharpens it" restates "raising T flattens it"), and a statement one key point
+    supports is not made wrong by another. At most one contradiction per claim."""
     out: list[Contradiction] = []
     used: set[int] = set()
-    for claim in question_claims:
-        for sentence in found:
-            if id(sentence) in used:
-                continue
-            said = flipped(sentence, claim)
-            if said:
-                out.append(Contradiction(claim, sentence, said))
-                used.add(id(sentence))
-                break
+    for sentence in found:
+        if _HEDGED.search(sentence.text) or _REPORTED.search(sentence.text):
+            continue
+        readings = []
+        for index, claim in enumerate(question_claims):
+            matched, flips = reading(sentence, claim)
+            if matched:
+                readings.append((matched, len(flips) % 2 == 0, -index, flips, claim))
+        if not readings:
+            continue
+        _, consistent, index, flips, claim = max(readings, key=lambda r: r[:3])
+        if consistent or -index in used:
+            continue
+        used.add(-index)
+        said = ", ".join(sentence.text[m.start : m.end] for m in flips)
+        out.append(Contradiction(claim, sentence, said))
     return out

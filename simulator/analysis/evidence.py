@@ -281,7 +281,13 @@ def analyze(
                     result.bare.add(kp.id)
             elif negated:
                 result.not_credited[kp.id] = "said to be false in your answer"
-                contra = [s for s in negated if contradicts(s, kp.signals)]
+                claim = contradiction.Claim(kp.text, kp.criterion, tuple(kp.signals), kp)
+                contra = [
+                    s
+                    for s in negated
+                    if contradicts(s, kp.signals)
+                    and not contradiction.denies_the_opposite(s, claim)
+                ]
                 if contra and rubric.round != "behavioral":  # a story is not a claim
                     result.mistakes.append((_contradiction(kp), contra[0]))
             elif first_match(kp.signals, copied):

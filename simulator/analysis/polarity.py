@@ -154,7 +154,7 @@ def _content_words(text: str, spans: tuple) -> list[tuple[int, str]]:
     inside = {i for s, e, _, _ in spans for i in range(s, e)}
     out = []
     for match in _WORD.finditer(text):
-        word = match.group(0).lower().strip("'’-")
+        word = re.sub(r"['’]s$", "", match.group(0).lower()).strip("'’-")
         if match.start() not in inside and word not in STOP_WORDS and len(word) >= 2:
             out.append((match.start(), stem(word)))
     return out
