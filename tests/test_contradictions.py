@@ -182,3 +182,27 @@ def test_the_same_story_owning_its_mistake_is_not_capped(catalog):
 def test_red_flag_phrases_are_caught_and_the_sound_version_is_not(wrong, right):
     assert judgment.red_flags(sentences(wrong))
     assert judgment.red_flags(sentences(right)) == []
+
+
+# ------------------------------------------------------------------ quantities
+
+LORA = "research/lora-fine-tuning"
+
+
+def test_a_rate_far_from_the_key_points_figure_is_a_mistake_giving_that_figure(catalog):
+    wrong = (
+        "Updating every weight with Adam under mixed-precision training costs around 4 bytes "
+        "per parameter once you count gradients and optimizer state, so one GPU is plenty."
+    )
+    corrections = _flips(catalog, LORA, wrong)
+    assert any("16 bytes per parameter" in c for c in corrections)
+
+
+def test_the_right_rate_or_a_rate_of_another_thing_is_not(catalog):
+    right = (
+        "Updating every weight with Adam under mixed-precision training costs around 16 bytes "
+        "per parameter once you count gradients and optimizer state, so it needs sharding."
+    )
+    other = "The bf16 weights alone take 2 bytes per parameter, which is what LoRA keeps frozen."
+    assert _flips(catalog, LORA, right) == []
+    assert _flips(catalog, LORA, other) == []

@@ -121,6 +121,21 @@ def reading(
     return matched, flips
 
 
+def asserts(sentence: Sentence) -> bool:
+    """The sentence states something itself: not hedged, not asking, not reporting a belief."""
+    return not (_HEDGED.search(sentence.text) or _REPORTED.search(sentence.text))
+
+
+def says_opposite(flips: list[Mention]) -> bool:
+    """Flips on two different scales cancel ("a lower T sharpens it" restates "raising T
+    flattens it"); both poles of one scale flipped is a swap ("the high-frequency dimensions
+    break, the low ones are safe" where the point says the reverse)."""
+    scales = {m.scale for m in flips}
+    swapped = any(len({m.pole for m in flips if m.scale == scale}) > 1 for scale in scales)
+    odd = sum(sum(m.scale == scale for m in flips) % 2 for scale in scales)
+    return swapped or odd % 2 == 1
+
+
 _NEGATION = re.compile(r"\b(not|never|no|isn't|aren't|doesn't|don't|won't|cannot)\b|n't\b", re.I)
 
 
@@ -130,7 +145,7 @@ def denies_the_opposite(sentence: Sentence, claim: Claim) -> bool:
     if not _NEGATION.search(sentence.text):
         return False
     matched, flips = reading(sentence, claim, read_negation=False)
-    return matched > 0 and len(flips) % 2 == 1
+    return matched > 0 and says_opposite(flips)
 
 
 def find(found: list[Sentence], question_claims: list[Claim]) -> list[Contradiction]:
@@ -141,13 +156,13 @@ def find(found: list[Sentence], question_claims: list[Claim]) -> list[Contradict
     out: list[Contradiction] = []
     used: set[int] = set()
     for sentence in found:
-        if _HEDGED.search(sentence.text) or _REPORTED.search(sentence.text):
+        if not asserts(sentence):
             continue
         readings = []
         for index, claim in enumerate(question_claims):
             matched, flips = reading(sentence, claim)
             if matched:
-                readings.append((matched, len(flips) % 2 == 0, -index, flips, claim))
+                readings.append((matched, not says_opposite(flips), -index, flips, claim))
         if not readings:
             continue
         _, consistent, index, flips, claim = max(readings, key=lambda r: r[:3])

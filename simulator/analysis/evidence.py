@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from simulator.analysis import arithmetic, contradiction, numbers
+from simulator.analysis import arithmetic, contradiction, numbers, quantities
 from simulator.analysis.gaming import (
     GamingFinding,
     copied_sentences,
@@ -300,6 +300,7 @@ def analyze(
                 result.mistakes.append((mistake, hit))
         if rubric.round != "behavioral":  # a story is judged on its judgment, not claims
             _flipped_claims(result, question, own)
+            _off_quantities(result, question, own)
         _key_term_credit(result, question, own)
     for criterion in rubric.criteria:
         result.generic[criterion.id] = matching_sentences(criterion.signals, kept)
@@ -477,6 +478,39 @@ def _flipped_claims(result: Analysis, question: Question, own: list[Sentence]) -
             del result.covered[kp.id]
             result.bare.discard(kp.id)
             result.not_credited[kp.id] = f'said the opposite ("{found.said}")'
+
+
+def _off_quantities(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """A rate or a count the key points give ("16 bytes per parameter", "~25M params") stated
+    far off, said of the same thing, is a mistake whose feedback gives the point's figure."""
+    already = {id(sentence) for _, sentence in result.mistakes}
+    claims = {claim.text: claim for claim in contradiction.claims(question)}
+    reported: set[str] = set()
+    for sentence in own:
+        if id(sentence) in already or not contradiction.asserts(sentence):
+            continue
+        off = quantities.off_figure(sentence.text, list(claims))
+        if off is None or off[2] in reported:
+            continue
+        said, theirs, text = off
+        reported.add(text)
+        claim = claims[text]
+        result.mistakes.append(
+            (
+                Misconception(
+                    text=f"Wrong figure: {said}",
+                    criterion=claim.criterion,
+                    signals=list(claim.signals) or [re.escape(said)],
+                    correction=f"The figure is {theirs}: {claim.text}",
+                ),
+                sentence,
+            )
+        )
+        kp = claim.key_point
+        if kp is not None and result.covered.get(kp.id) is sentence:
+            del result.covered[kp.id]
+            result.bare.discard(kp.id)
+            result.not_credited[kp.id] = f'stated with a wrong figure ("{said}")'
 
 
 def _contradiction(kp: KeyPoint) -> Misconception:

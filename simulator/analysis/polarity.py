@@ -167,14 +167,19 @@ _CONTEXT_BREAK = re.compile(
 )
 
 
+def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the clause holding text[start:end] begins and ends."""
+    left = max((m.end() for m in _CONTEXT_BREAK.finditer(text, 0, start)), default=0)
+    following = _CONTEXT_BREAK.search(text, end)
+    return left, following.start() if following else len(text)
+
+
 def _context(
     text: str, words: list[tuple[int, str]], start: int, end: int, window: int
 ) -> frozenset[str]:
     """The nearest content words on each side in the same clause: what the direction is said
     of ("which sharpens the teacher's distribution" -> teacher, distribution)."""
-    left = max((m.end() for m in _CONTEXT_BREAK.finditer(text, 0, start)), default=0)
-    following = _CONTEXT_BREAK.search(text, end)
-    right = following.start() if following else len(text)
+    left, right = clause_bounds(text, start, end)
     before = [w for position, w in words if left <= position < start][-window:]
     after = [w for position, w in words if end <= position < right][:window]
     return frozenset(before + after)
