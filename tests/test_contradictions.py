@@ -177,6 +177,18 @@ def test_the_same_story_owning_its_mistake_is_not_capped(catalog):
             "Honestly the feedback didn't really apply to me, so I didn't change much.",
             "The feedback stung, but it applied, so I changed how I run reviews.",
         ),
+        (
+            "When he kept rejecting the design, I went behind his back to his director.",
+            "When he kept rejecting the design, I asked him for a one-on-one to hear why.",
+        ),
+        (
+            "To make the date I pushed the fix straight to production on Friday night.",
+            "To make the date I shipped the fix to a 5% canary on Friday and watched it.",
+        ),
+        (
+            "I waited until the launch was over to tell my manager about the data loss.",
+            "I told my manager about the data loss the same morning, before the launch.",
+        ),
     ],
 )
 def test_red_flag_phrases_are_caught_and_the_sound_version_is_not(wrong, right):

@@ -28,6 +28,10 @@ _ACTS: dict[str, tuple[str, list[str]]] = {
             rf"\bwent (straight|directly|right) (to|over) (the|my|our|his|her|their) {_BOSS}",
             r"\bover (his|her|their|my manager'?s|my lead'?s) head\b",
             r"\bso (that )?everyone could see\b",
+            r"\bwent behind (his|her|their|my \w+'?s?) back\b",
+            r"\b(complained|reported (him|her|them)) to (his|her|their|our|my|the) "
+            r"(manager|director|lead|boss|hr)\b",
+            r"\bcc'?e?d (his|her|their) (manager|director|boss|lead)\b",
             rf"\bwithout (telling|asking|talking to|consulting|informing|looping in|checking "
             rf"with) {_OTHER}",
         ],
@@ -39,6 +43,12 @@ _ACTS: dict[str, tuple[str, list[str]]] = {
             r"\b[^.]{0,40}\b(pm|product manager|manager|lead|stakeholders?|customer|team|anyone)",
             r"\b(would have|would've) (just )?started a (debate|discussion|fight)\b",
             r"\bkept (it|this) (quiet|to myself|under wraps)\b",
+            r"\bkept (the |my |our )?(manager|pm|product manager|team|customer|client|"
+            r"stakeholders?) in the dark\b",
+            r"\bwaited until (after )?(the )?(launch|demo|review|release|deadline) (was over )?"
+            r"to (tell|mention|report|flag)\b",
+            r"\b(nobody|no one) (needed|had) to know\b",
+            r"\bswept (it|this|that) under the (rug|carpet)\b",
             r"\b(quietly|secretly) (built|did|changed|shipped|went ahead)\b",
         ],
     ),
@@ -49,6 +59,11 @@ _ACTS: dict[str, tuple[str, list[str]]] = {
             r"|any )?(integration |unit |regression |load |offline )?(tests?|evaluation|evals?|"
             r"canary|code reviews?|qa)\b",
             r"\bno (real )?postmortem (was )?(needed|necessary)\b",
+            r"\b(pushed|deployed|shipped|merged) (it |the \w+ )?(straight|directly) to "
+            r"(prod|production|main|master)\b",
+            r"\b(merged|shipped|deployed) (it |the \w+ )?without (any )?(review|tests?|testing)\b",
+            r"\b(bypass(ed)?|silenc(ed)?|mut(ed)?|ignor(ed)?) the (code review|ci|failing tests?|"
+            r"alerts?|checks?|warnings?)\b",
             r"\b(debugg\w*|tweak\w*|chang\w*) [^.]{0,20}\b(directly |live )?on (the )?production "
             r"(boxes|servers|hosts|machines)\b",
             r"\b(rolling back|a rollback|reverting) would (have )?(just )?(hidden|masked|lost)\b",
@@ -58,6 +73,9 @@ _ACTS: dict[str, tuple[str, list[str]]] = {
         "put the blame on others",
         [
             r"\bsome people are (just )?(difficult|impossible|lazy|like that)\b",
+            r"\b(his|her|their) (fault|incompetence|laziness)\b",
+            r"\bthrew (him|her|them|the \w+) under the bus\b",
+            r"\b(the )?(junior|intern|new hire|other team|vendor|contractor) (messed|screwed) up\b",
             r"\b(it was|that was) (his|her|their|the other team'?s|the pm'?s) fault\b",
             r"\b(didn'?t|doesn'?t) (really )?understand the technical\b",
             r"\bmade it clear to (him|her|them|the \w+) that (he|she|they) (needs?|had) to be\b",
@@ -79,6 +97,8 @@ _ACTS: dict[str, tuple[str, list[str]]] = {
             r"\bI'?d called it\b",
             r"\bnobody else could have\b",
             r"\bdidn'?t bother with\b",
+            r"\btook (the |all the |most of the )?credit\b",
+            r"\bI (did|wrote) (most|all|the bulk) of (it|his|her|their|the work) (for|myself)\b",
         ],
     ),
     "burnout": (
@@ -86,6 +106,9 @@ _ACTS: dict[str, tuple[str, list[str]]] = {
         [
             r"\bnights and weekends\b",
             r"\bslept (at|in) the office\b",
+            r"\b(1[2-9]|2\d)[- ]hour (days|shifts)\b",
+            r"\bpulled (several |multiple |a few |two |three )?all-?nighters\b",
+            r"\bcancel+ed (their|our|the team'?s|everyone'?s) (vacations?|holidays?|leave|pto)\b",
             r"\bout-?work(ed)? the problem\b",
             r"\buntil [1-5] ?a\.?m\.? (most|every) nights?\b",
         ],
@@ -106,6 +129,10 @@ _ENDORSED = [
     r"\bthe same approach with every\b",
     r"\bescalate (quickly|early|fast)\b",
     r"\bwith enough (commitment|effort|hard work) any\b",
+    r"\bwouldn'?t change a (thing|single thing)\b",
+    r"\bno regrets\b",
+    r"\bI stand by (it|that|my decision)\b",
+    r"\bproved (that )?(me|I was) right\b",
 ]
 
 _OWNED = re.compile(

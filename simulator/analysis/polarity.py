@@ -42,6 +42,15 @@ _SCALES: dict[str, dict[str, str]] = {
         "sync": r"(?<!a)synchronous(?:ly)?|(?<!a)sync\b",
         "async": r"asynchronous(?:ly)?|async\b|non-?blocking",
     },
+    "determinism": {
+        "deterministic": r"(?<!non-)(?<!non)deterministic(?:ally)?",
+        "nondeterministic": r"non-?deterministic(?:ally)?",
+    },
+    "idempotence": {"idempotent": r"(?<!non-)(?<!non)idempotent", "not": r"non-?idempotent"},
+    "loss": {"lossless": r"lossless", "lossy": r"lossy"},
+    "ordering": {"ordered": r"(?<!un)ordered", "unordered": r"unordered"},
+    "reversibility": {"reversible": r"(?<!ir)reversible", "irreversible": r"irreversible"},
+    "estimate": {"over": r"overestimat\w*", "under": r"underestimat\w*"},
     "bias": {"biased": r"(?<!un)biased", "unbiased": r"unbiased"},
     "frequency": {"always": r"always", "never": r"never"},
     "laziness": {
@@ -89,6 +98,9 @@ _SCALES: dict[str, dict[str, str]] = {
 # is not "overflows"), so a negated mention there is left out.
 _BINARY = {
     "convexity",
+    "determinism",
+    "idempotence",
+    "reversibility",
     "consistency",
     "stability",
     "timing",
