@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from simulator.analysis import arithmetic, numbers
+from simulator.analysis import arithmetic, contradiction, numbers, quantities
 from simulator.analysis.gaming import (
     GamingFinding,
     copied_sentences,
@@ -282,7 +282,13 @@ def analyze(
                     result.bare.add(kp.id)
             elif negated:
                 result.not_credited[kp.id] = "said to be false in your answer"
-                contra = [s for s in negated if contradicts(s, kp.signals)]
+                claim = contradiction.Claim(kp.text, kp.criterion, tuple(kp.signals), kp)
+                contra = [
+                    s
+                    for s in negated
+                    if contradicts(s, kp.signals)
+                    and not contradiction.denies_the_opposite(s, claim)
+                ]
                 if contra and rubric.round != "behavioral":  # a story is not a claim
                     result.mistakes.append((_contradiction(kp), contra[0]))
             elif first_match(kp.signals, copied):
@@ -293,6 +299,9 @@ def analyze(
             hit = first_match(mistake.signals, kept, affirmed=True)
             if hit:
                 result.mistakes.append((mistake, hit))
+        if rubric.round != "behavioral":  # a story is judged on its judgment, not claims
+            _flipped_claims(result, question, own)
+            _off_quantities(result, question, own)
         _key_term_credit(result, question, own)
     for criterion in rubric.criteria:
         result.generic[criterion.id] = matching_sentences(criterion.signals, kept)
@@ -447,6 +456,64 @@ def _check_numbers(result: Analysis, question: Question, own: list[Sentence]) ->
                 del result.covered[kp.id]
                 result.bare.discard(kp.id)
                 result.not_credited[kp.id] = "stated with a wrong number"
+
+
+def _flipped_claims(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """A sentence that flips a direction or quality word a key point asserts ("L2 makes the
+    loss non-convex") is a mistake quoting the point, and does not earn that point."""
+    already = {id(sentence) for _, sentence in result.mistakes}
+    fresh = [s for s in own if id(s) not in already]
+    for found in contradiction.find(fresh, contradiction.claims(question)):
+        claim = found.claim
+        result.mistakes.append(
+            (
+                Misconception(
+                    text=f"Says the opposite ({found.said}): {claim.text}",
+                    criterion=claim.criterion,
+                    signals=list(claim.signals) or [re.escape(found.said)],
+                    correction=f"The opposite holds: {claim.text}",
+                ),
+                found.sentence,
+            )
+        )
+        kp = claim.key_point
+        if kp is not None and result.covered.get(kp.id) is found.sentence:
+            del result.covered[kp.id]
+            result.bare.discard(kp.id)
+            result.not_credited[kp.id] = f'said the opposite ("{found.said}")'
+
+
+def _off_quantities(result: Analysis, question: Question, own: list[Sentence]) -> None:
+    """A rate or a count the key points give ("16 bytes per parameter", "~25M params") stated
+    far off, said of the same thing, is a mistake whose feedback gives the point's figure."""
+    already = {id(sentence) for _, sentence in result.mistakes}
+    claims = {claim.text: claim for claim in contradiction.claims(question)}
+    reported: set[str] = set()
+    for sentence in own:
+        if id(sentence) in already or not contradiction.asserts(sentence):
+            continue
+        off = quantities.off_figure(sentence.text, list(claims))
+        if off is None or off[2] in reported:
+            continue
+        said, theirs, text = off
+        reported.add(text)
+        claim = claims[text]
+        result.mistakes.append(
+            (
+                Misconception(
+                    text=f"Wrong figure: {said}",
+                    criterion=claim.criterion,
+                    signals=list(claim.signals) or [re.escape(said)],
+                    correction=f"The figure is {theirs}: {claim.text}",
+                ),
+                sentence,
+            )
+        )
+        kp = claim.key_point
+        if kp is not None and result.covered.get(kp.id) is sentence:
+            del result.covered[kp.id]
+            result.bare.discard(kp.id)
+            result.not_credited[kp.id] = f'stated with a wrong figure ("{said}")'
 
 
 def _contradiction(kp: KeyPoint) -> Misconception:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from simulator.analysis import judgment
 from simulator.analysis.evidence import NON_ANSWER_FLAGS, Analysis, analyze
 from simulator.analysis.gaming import GAMING_CAP
 from simulator.analysis.story import profile as story_profile
@@ -175,6 +176,8 @@ def grade_analysis(
     if story and story.generic:
         for criterion_id in ("situation", "actions", "result"):
             caps[criterion_id] = min(caps.get(criterion_id, 4), 2)
+    red_flags = judgment.red_flags(analysis.sentences) if behavioral else []
+    judged = judgment.caps(red_flags)
     points = question.key_points if question else []
     overall_share = len(analysis.covered) / len(points) if points else 0.0
     scores: list[CriterionScore] = []
@@ -232,6 +235,10 @@ def grade_analysis(
             if criterion.id in caps and level > caps[criterion.id]:
                 level = caps[criterion.id]
                 notes.append(_CAP_REASON[criterion.id])
+            if criterion.id in judged and level > judged[criterion.id]:
+                level = judged[criterion.id]
+                notes.append(_judgment_note(red_flags, judged[criterion.id]))
+                evidence.extend(flag.sentence for flag in red_flags[:2])
             for finding in analysis.gaming:
                 if level > GAMING_CAP:
                     level = GAMING_CAP
@@ -261,6 +268,8 @@ def grade_analysis(
     flags = list(dict.fromkeys(analysis.flags))
     if analysis.mistakes or analysis.arithmetic:
         flags.append("technical_error")
+    if red_flags:
+        flags.append(judgment.FLAG_JUDGMENT)
     return Scorecard(
         round=rubric.round,
         question_id=question.id if question else None,
@@ -273,6 +282,11 @@ def grade_analysis(
         improvements=[f.reason for f in analysis.gaming]
         + _improvements(scores, rubric, points, analysis, guide, question),
     )
+
+
+def _judgment_note(red_flags: list[judgment.RedFlag], cap: int) -> str:
+    said = "; ".join(f'"{flag.phrase}" ({flag.reason})' for flag in red_flags[:3])
+    return f"Capped at {cap}: the story's own judgment is a red flag: {said}."
 
 
 def _credit_notes(own: list[KeyPoint], analysis: Analysis) -> list[str]:
