@@ -138,13 +138,17 @@ def quote_short(text: str, limit: int = 60) -> str:
 # ---------------------------------------------------------------- signals
 
 
-def compile_signal(signal: str) -> list[re.Pattern[str]]:
-    """Compile one signal: parts joined by " & " must all match in one sentence."""
-    return [
+@cache
+def compile_signal(signal: str) -> tuple[re.Pattern[str], ...]:
+    """Compile one signal: parts joined by " & " must all match in one sentence.
+
+    Cached for the process: the catalog check, the grader and the LLM turn guard compile the
+    same thousands of signals, about a millisecond each (`re`'s own cache keeps only 512)."""
+    return tuple(
         re.compile(rf"(?<![A-Za-z0-9])(?:{part.strip()})", re.IGNORECASE)
         for part in signal.split(" & ")
         if part.strip()
-    ]
+    )
 
 
 def _check_signals(path: Path, node: yaml.Node, where: list[Any], signals: list[str]) -> None:

@@ -35,9 +35,11 @@ def isolated_env(tmp_path, monkeypatch, private_cache_dir):
 
 @pytest.fixture(scope="session")
 def catalog():
+    """The shipped catalog, loaded once per worker. Compiling its thousands of signals takes
+    seconds; test_problems.py checks that once for the whole run."""
     from simulator.catalog import load_catalog
 
-    return load_catalog(check_signals=True)
+    return load_catalog()
 
 
 def run_cli(

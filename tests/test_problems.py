@@ -12,6 +12,7 @@ from simulator.backends.offline.grader import level_from_tests
 from simulator.catalog import CatalogError, check_cut_values, load_catalog
 from simulator.coding.checks import check_problem, check_problem_full
 from simulator.coding.hidden import FLOOR, complexity_limits, run_hidden
+from simulator.coding.runner import RunReport
 from simulator.models import CodingSpec, KeyPoint, Question, WrongSolution
 from simulator.models import TestCase as Case
 from tests.conftest import run_cli
@@ -76,7 +77,8 @@ HEAVY = Case(
 def test_check_problems_fails_when_a_wrong_solution_passes_every_test():
     wrong = [
         WrongSolution(why="linear scan", code=LINEAR),
-        WrongSolution(why="off by one", edits=[("lo = mid + 1", "lo = mid")]),
+        # (an off-by-one that fails at once: one that loops would wait out the time limit)
+        WrongSolution(why="off by one", edits=[("len(nums) - 1", "len(nums) - 2")]),
         WrongSolution(why="strict loop", edits=[("while lo <= hi:", "while lo < hi:")]),
     ]
     weak = check_problem_full(question(sorted_search_spec(wrong_solutions=wrong)))
@@ -137,12 +139,30 @@ NAMED = [
 ]
 
 
+@pytest.fixture(scope="module")
+def wrong_report(catalog):
+    """run_hidden of a named wrong solution, once per module: a complexity test makes it wait
+    out its time limit, and two tests look at the linear scan's report."""
+    reports: dict[tuple[str, str], RunReport] = {}
+
+    def report(question_id: str, why: str) -> RunReport:
+        if (question_id, why) not in reports:
+            spec = catalog.questions[question_id].coding
+            assert spec is not None
+            wrong = next(w for w in spec.wrong_solutions if why in w.why)
+            reports[question_id, why] = run_hidden(wrong.source(spec.reference), spec)
+        return reports[question_id, why]
+
+    return report
+
+
 @pytest.mark.parametrize(("question_id", "why"), NAMED)
-def test_the_wrong_solutions_named_in_the_issue_fail_a_hidden_test(catalog, question_id, why):
+def test_the_wrong_solutions_named_in_the_issue_fail_a_hidden_test(
+    catalog, wrong_report, question_id, why
+):
     spec = catalog.questions[question_id].coding
     assert spec is not None
-    wrong = next(w for w in spec.wrong_solutions if why in w.why)
-    report = run_hidden(wrong.source(spec.reference), spec)
+    report = wrong_report(question_id, why)
     assert report.verdict in ("failed", "timeout"), report.message
     failed = [spec.tests[o.index] for o in report.outcomes if not o.passed]
     # what catches it is a tagged edge-case or complexity test
@@ -174,11 +194,12 @@ def test_a_syntax_error_does_not_run_the_complexity_tests():
     assert report.verdict == "syntax_error" and report.passed == 0 and report.total == 4
 
 
-def test_failing_an_edge_or_complexity_test_caps_correctness_below_the_top_level(catalog):
+def test_failing_an_edge_or_complexity_test_caps_correctness_below_the_top_level(
+    catalog, wrong_report
+):
     spec = catalog.questions["swe-coding/search-rotated-sorted-array"].coding
     assert spec is not None
-    linear = next(w for w in spec.wrong_solutions if "linear scan" in w.why)
-    report = run_hidden(linear.source(spec.reference), spec)
+    report = wrong_report("swe-coding/search-rotated-sorted-array", "a linear scan")
     assert report.fraction >= 0.75  # most tests pass: the share alone would look good
     assert level_from_tests(report.fraction) <= 3
     assert level_from_tests(run_hidden(spec.reference, spec).fraction) == 4
@@ -214,7 +235,8 @@ def test_quoted_values_and_comments_after_single_words_are_fine(tmp_path):
     check_cut_values(path, _node(path))
 
 
-def test_the_shipped_catalog_has_no_cut_values():
+def test_the_shipped_catalog_has_no_cut_values_and_every_signal_compiles():
+    # The run's only full check (the shared `catalog` fixture skips it: it takes seconds).
     load_catalog(check_signals=True)  # raises CatalogError naming file:line otherwise
 
 

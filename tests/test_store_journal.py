@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
+import queue
 import random
 import signal
 import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -235,23 +236,61 @@ def test_the_engine_resumes_a_round_with_its_clock(tmp_path, catalog):
 
 # ------------------------------------------------------------------ SIGKILL, for real
 
-CHILD = r"""
-import hashlib, sys
+ZYGOTE = r"""
+# Loads onsite once, then forks one `onsite` process per request: each run is the real CLI
+# in a real process, without paying start-up (imports, catalog, word statistics) every time,
+# so the kills land in the session itself, not in its start-up.
+import hashlib, json, os, sys
+
+REPORT = os.dup(1)  # the test reads "PID", "SAVED" and "EXIT" lines here
+
+
+def report(*words):
+    os.write(REPORT, (" ".join(map(str, words)) + "\n").encode())  # one atomic write
+
+
 from simulator.store import transcripts
 
 _save = transcripts.TranscriptStore.save
+
 
 def save(self, transcript):
     path = _save(self, transcript)
     said = [t.text for r in transcript.rounds for t in r.turns if t.role == "candidate"]
     digest = hashlib.sha1("\x1e".join(said).encode()).hexdigest()
-    sys.stderr.write(f"SAVED {transcript.session_id} {len(said)} {digest}\n")
-    sys.stderr.flush()
+    report("SAVED", os.getpid(), transcript.session_id, len(said), digest)
     return path
 
+
 transcripts.TranscriptStore.save = save
+from simulator.catalog import default_catalog
 from simulator.cli import main
-sys.exit(main(sys.argv[1:]))
+
+default_catalog()
+try:  # the offline interviewer's word statistics, built on first use
+    from simulator.analysis.text import english_trigrams
+
+    english_trigrams()
+except ImportError:
+    pass
+report("READY")
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+        os.environ.update(request["env"])
+        code = 1
+        try:
+            code = main(request["args"])
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code or 0)
+    report("PID", pid)
+    _, status = os.waitpid(pid, 0)
+    report("EXIT", pid, status)
 """
 
 ROUNDS = ["system-design", "behavioral", "research", "ml-system-design"]
@@ -271,7 +310,7 @@ def _answers(rng: random.Random) -> str:
         "idempotent",
     ]
     blocks = []
-    for k in range(8):
+    for k in range(5):
         text = f"Answer {k}: " + " ".join(rng.choice(words) for _ in range(rng.randint(5, 40)))
         if k == 3:
             text += " <script>alert(1)</script> \x1b[31mred\x1b[0m"
@@ -279,74 +318,96 @@ def _answers(rng: random.Random) -> str:
     return "\n---\n".join(blocks) + "\n"
 
 
-def _run_and_kill(run: int, base: Path, delay: float | None) -> dict:
-    """Play a session in a real subprocess; SIGKILL it `delay` seconds after its first save
-    (None: let it finish and measure how long it ran after that save)."""
-    rng = random.Random(1000 + run)
-    directory = base / f"run{run}"
-    directory.mkdir()
-    answers = directory / "answers.txt"
-    answers.write_text(_answers(rng))
-    env = {**os.environ, "ONSITE_TRANSCRIPTS_DIR": str(directory / "t"), "NO_COLOR": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            "practice",
-            ROUNDS[run % len(ROUNDS)],
-            "--answers",
-            str(answers),
-            "--json",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-        env=env,
-    )
-    last: list[str] = []
-    other: list[str] = []
-    started = threading.Event()
+class Sessions:
+    """`onsite practice` processes forked from one warm process, played one at a time."""
 
-    def reader() -> None:
-        for raw in proc.stderr:
-            line = raw.decode(errors="replace")
-            if line.startswith("SAVED "):
-                last[:] = line.split()[1:]
-                started.set()
-            else:
-                other.append(line)
-        started.set()
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=(base / "zygote.err").open("wb"),
+            cwd=ROOT,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        self.lines: queue.Queue[list[str]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self._expect("READY")
 
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
-    started.wait(90)
-    assert last, f"run {run}: the session never saved: {''.join(other)[-2000:]}"
-    first_save = time.perf_counter()
-    if delay is not None:
-        time.sleep(delay)
-    killed = delay is not None and proc.poll() is None
-    if killed:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(60)
-    thread.join(10)
-    return {
-        "dir": directory / "t",
-        "sid": last[0],
-        "count": int(last[1]),
-        "digest": last[2],
-        "killed": killed,
-        "ran": time.perf_counter() - first_save,
-    }
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self.lines.put(raw.decode().split())
+        self.lines.put(["GONE"])
+
+    def _expect(self, what: str) -> list[str]:
+        try:
+            words = self.lines.get(timeout=120)
+        except queue.Empty:
+            words = ["TIMEOUT"]
+        assert words[0] == what, f"{words}: {(self.base / 'zygote.err').read_text()[-2000:]}"
+        return words
+
+    def run_and_kill(self, run: int, delay: float | None) -> dict:
+        """Play a session; SIGKILL it `delay` seconds after its first save (None: let it
+        finish and measure how long it ran after that save)."""
+        directory = self.base / f"run{run}"
+        directory.mkdir()
+        answers = directory / "answers.txt"
+        answers.write_text(_answers(random.Random(1000 + run)))
+        request = {
+            "args": ["practice", ROUNDS[run % len(ROUNDS)], "--answers", str(answers), "--json"],
+            "env": {"ONSITE_TRANSCRIPTS_DIR": str(directory / "t")},
+            "stderr": str(directory / "stderr"),
+        }
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(request) + "\n").encode())
+        self.proc.stdin.flush()
+        pid = int(self._expect("PID")[1])
+        saves: list[list[str]] = []
+        words = self.lines.get(timeout=120)
+        if words[0] == "SAVED":
+            saves.append(words[2:])
+            first_save = time.perf_counter()
+            if delay is not None:
+                time.sleep(delay)
+                with contextlib.suppress(ProcessLookupError):  # it ended: "killed" is False
+                    os.kill(pid, signal.SIGKILL)
+            words = self.lines.get(timeout=120)
+            while words[0] == "SAVED":
+                saves.append(words[2:])
+                words = self.lines.get(timeout=120)
+        ran = time.perf_counter() - first_save if saves else 0.0
+        assert words[:2] == ["EXIT", str(pid)], words
+        assert saves, f"run {run}: the session never saved: {(directory / 'stderr').read_text()}"
+        status = int(words[2])
+        return {
+            "dir": directory / "t",
+            "sid": saves[-1][0],
+            "count": int(saves[-1][1]),
+            "digest": saves[-1][2],
+            "killed": os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL,
+            "ran": ran,
+        }
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(30)
 
 
 def test_sigkill_at_random_moments_loses_no_submitted_answer(tmp_path):
     rng = random.Random(7)
-    span = max(0.1, _run_and_kill(99, tmp_path, None)["ran"])  # a whole session, to aim at
-    runs = 20
-    delays = [rng.uniform(0, span) for _ in range(runs)]
-    with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda i: _run_and_kill(i, tmp_path, delays[i]), range(runs)))
+    sessions = Sessions(tmp_path)
+    try:
+        span = max(0.05, sessions.run_and_kill(99, None)["ran"])  # a whole session, to aim at
+        runs = 12
+        # one kill in each twelfth of the session: even cover with few runs
+        delays = [span * (i + rng.random()) / runs for i in range(runs)]
+        results = [sessions.run_and_kill(i, delays[i]) for i in range(runs)]
+    finally:
+        sessions.close()
     killed_mid_session = resumed = 0
     for run, r in enumerate(results):
         store = TranscriptStore(r["dir"])
