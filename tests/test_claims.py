@@ -208,3 +208,29 @@ def test_one_stated_error_caps_every_criterion_at_lean_no_hire(catalog):
     assert "technical_error" in card.flags
     assert max(c.score for c in card.criteria) <= 2
     assert any("Capped at 2" in c.feedback for c in card.criteria)
+
+
+@pytest.mark.parametrize(
+    ("question_id", "set_aside", "asserted"),
+    [
+        (
+            "system-design/distributed-cache",
+            "The naive approach is hash(key) mod N, but adding a node remaps almost every key, "
+            "so we place keys with consistent hashing and virtual nodes.",
+            "We use hash(key) mod N to pick the node, which makes adding nodes cheap.",
+        ),
+        (
+            "system-design/rate-limiter",
+            "We could use a fixed-window counter, but it lets a client burst to twice the limit "
+            "at the window boundary, so I'd use a token bucket.",
+            "A fixed-window counter never lets a client exceed its limit, so we use that.",
+        ),
+    ],
+)
+def test_a_wrong_idea_named_to_set_it_aside_is_not_a_mistake(
+    catalog, question_id, set_aside, asserted
+):
+    question = catalog.question(question_id)
+    rubric = catalog.rubric(question.round)
+    assert analyze(set_aside, rubric, question).mistakes == []
+    assert analyze(asserted, rubric, question).mistakes != []

@@ -121,6 +121,11 @@ def reading(
     return matched, flips
 
 
+def reports_a_belief(text: str) -> bool:
+    """"A common mistake is…", "people often think…", "the naive approach…"."""
+    return bool(_REPORTED.search(text))
+
+
 def asserts(sentence: Sentence) -> bool:
     """The sentence states something itself: not hedged, not asking, not reporting a belief."""
     return not (_HEDGED.search(sentence.text) or _REPORTED.search(sentence.text))

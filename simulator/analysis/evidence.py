@@ -98,8 +98,32 @@ def first_match(
                 _negated(plain, m, [o for o in found if o is not m]) for m in found
             ):
                 continue
+            if affirmed and rejects_an_idea(sentence):
+                continue
             return sentence
     return None
+
+
+_SET_ASIDE = re.compile(
+    r"\b(could|would|might|one (option|approach|idea)|the (obvious|simple|simplest|first) "
+    r"(idea|approach|option|design|thing)|at first)\b[^.;]*,? but\b",
+    re.IGNORECASE,
+)
+
+
+_TENTATIVE = re.compile(r"\?\s*$|\b(might|possibly|perhaps|in some cases|not necessarily)\b", re.I)
+
+
+def rejects_an_idea(sentence: Sentence) -> bool:
+    """The sentence names a wrong idea to set it aside ("the naive approach is hash mod N, but
+    adding a node remaps every key"; "people often think a 301 lets us count clicks"), asks
+    about it, or only wonders: a strong candidate's way of talking, not a stated mistake."""
+    text = sentence.text
+    return (
+        contradiction.reports_a_belief(text)
+        or bool(_SET_ASIDE.search(text))
+        or bool(_TENTATIVE.search(text))
+    )
 
 
 def key_point_hits(
