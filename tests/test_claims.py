@@ -234,3 +234,16 @@ def test_a_wrong_idea_named_to_set_it_aside_is_not_a_mistake(
     rubric = catalog.rubric(question.round)
     assert analyze(set_aside, rubric, question).mistakes == []
     assert analyze(asserted, rubric, question).mistakes != []
+
+
+def test_the_right_erasure_code_figures_are_not_read_as_the_wrong_ones(catalog):
+    """'8 fragments' read for a repair is not 'survives 8 failures' (a strong answer was capped)."""
+    question = catalog.question("system-design/object-storage")
+    rubric = catalog.rubric(question.round)
+    right = (
+        "EC with 8+4 across zones tolerates any four lost fragments at half the cost, but a "
+        "degraded read or a repair has to pull 8 fragments, which costs more I/O."
+    )
+    wrong = "With 8+4 erasure coding we survive up to 8 failures, so it is very durable."
+    assert analyze(right, rubric, question).mistakes == []
+    assert analyze(wrong, rubric, question).mistakes != []
