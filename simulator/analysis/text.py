@@ -402,12 +402,11 @@ def english_trigrams() -> frozenset[str]:
     """Letter trigrams of ordinary English, learnt from the shipped catalog text."""
     from simulator.catalog import data_dir
 
+    vocabulary = set(FUNCTION_WORDS | STOP_WORDS)
+    for path in data_dir("rubrics").rglob("*.yaml"):  # each distinct word once: start-up cost
+        vocabulary.update(words(path.read_text(encoding="utf-8", errors="replace")))
     grams: set[str] = set()
-    for path in data_dir("rubrics").rglob("*.yaml"):
-        for word in words(path.read_text(encoding="utf-8", errors="replace")):
-            padded = f"^{word}$"
-            grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    for word in FUNCTION_WORDS | STOP_WORDS:
+    for word in vocabulary:
         padded = f"^{word}$"
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return frozenset(grams)
