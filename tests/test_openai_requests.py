@@ -179,6 +179,19 @@ def test_the_system_message_rendered_once_per_round_is_the_templates_own(env, ca
     assert "sparse attention" in with_cv and "sparse attention" not in plain
 
 
+def test_prompts_render_as_langchain_renders_them(env, catalog):
+    """The per-turn fast rendering gives exactly what langchain-core's template gives, braces
+    and all, for every prompt without a history placeholder."""
+    from simulator.backends.llm import prompts
+
+    tricky = 'He wrote {"score": 4} and `d = {}`; braces {{ }} stay as typed.'
+    for name in ("follow_up", "grader", "debrief"):
+        prompt = prompts.load_prompt(name)
+        names = prompt.template.input_variables
+        values = {v: f"{v}: {tricky}" for v in names}
+        assert prompt.messages(**values) == prompt.render(**values), name
+
+
 def test_tokens_stream_in_order_without_the_tag_or_a_think_block(env, catalog):
     text = "<think>the candidate forgot storage</think>[challenge:estimation] Are you sure? Walk me through it."
     backend = make_backend()

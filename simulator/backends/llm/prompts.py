@@ -50,9 +50,22 @@ class Prompt:
     path: Path
     template: ChatPromptTemplate
     extras: dict[str, Any]
+    parts: tuple[tuple[str, str], ...] = ()
+    """The (role, f-string) pairs the template was built from."""
 
     def messages(self, **values: Any) -> list[dict[str, str]]:
         """The template rendered as OpenAI chat messages."""
+        if self.parts and all(role != "placeholder" for role, _ in self.parts):
+            # What the template's f-string formatting gives, without its per-call machinery
+            # (a per-turn prompt; tests/test_openai_requests.py checks they agree).
+            return [
+                {"role": _ROLE_MAP[role], "content": text.format(**values)}
+                for role, text in self.parts
+            ]
+        return self.render(**values)
+
+    def render(self, **values: Any) -> list[dict[str, str]]:
+        """The template rendered by langchain-core."""
         return [
             {"role": _ROLE_MAP[m.type], "content": str(m.content)}
             for m in self.template.format_messages(**values)
@@ -91,7 +104,7 @@ def load_prompt(name: str, directory: Path | None = None) -> Prompt:
     except ValueError as err:
         raise PromptError(f"{path}: {err}") from None
     extras = {k: v for k, v in data.items() if k not in ("messages", "role")}
-    return Prompt(name=name, path=path, template=template, extras=extras)
+    return Prompt(name=name, path=path, template=template, extras=extras, parts=tuple(parts))
 
 
 # ------------------------------------------------------------------ shared pieces
@@ -148,7 +161,43 @@ def interviewer_values(
     persona: Persona,
     profile: CandidateProfile,
 ) -> dict[str, Any]:
-    """The values of the interviewer's system message: a pure function of the round."""
+    """The values of the interviewer's system message: a pure function of the round, so they
+    are computed once per round (every turn asks again)."""
+    key = (
+        id(rubric),
+        id(question),
+        question_title,
+        question_prompt,
+        minutes,
+        persona.describe(),
+        profile.target_role,
+        profile.specialization,
+        profile.cv_text,
+    )
+    cached = _VALUES.get(key)
+    if cached is None:
+        values = _interviewer_values(
+            rubric, question, question_title, question_prompt, minutes, persona, profile
+        )
+        if len(_VALUES) >= 64:
+            _VALUES.clear()
+        cached = _VALUES[key] = (rubric, question, values)
+    return dict(cached[2])
+
+
+_VALUES: dict[tuple[Any, ...], tuple[Rubric, Question | None, dict[str, Any]]] = {}
+"""interviewer_values by round; an entry holds the rubric and question, so their ids stay theirs."""
+
+
+def _interviewer_values(
+    rubric: Rubric,
+    question: Question | None,
+    question_title: str,
+    question_prompt: str,
+    minutes: int,
+    persona: Persona,
+    profile: CandidateProfile,
+) -> dict[str, Any]:
     prompt = load_prompt("interviewer")
     guidance = prompt.extras.get("round_guidance", {}).get(rubric.round, "")
     probes = question.probes if question else []
