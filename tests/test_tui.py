@@ -188,6 +188,30 @@ async def test_a_draft_is_saved_while_typing_and_restored(tmp_path, catalog):
     assert app.drafts.load(session_id, 0) == "Dropout zeroes units at random"
 
 
+async def test_ctrl_q_mid_round_saves_the_draft_and_asks_before_quitting(tmp_path, catalog):
+    from simulator.tui.screens.confirm import ConfirmScreen
+
+    app = _app(tmp_path, catalog)
+    async with app.run_test(size=(110, 36)) as pilot:
+        app.screen.start_practice("research", "research/dropout")
+        await _settle(pilot)
+        round_screen = app.screen
+        session_id = round_screen.session.transcript.session_id
+        round_screen.box.focus()
+        await pilot.press(*"Dropout zeroes")  # typed, not yet saved by the 2 s timer
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen), "ctrl+q ended the round without asking"
+        assert f"onsite resume {session_id}" in app.screen.question
+        assert app.drafts.load(session_id, 0) == "Dropout zeroes"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is round_screen and app.is_running
+        await pilot.press("ctrl+q", "ctrl+q")  # twice: quit at once
+        await pilot.pause()
+        assert not app.is_running
+
+
 async def test_help_lists_the_fallback_send_keys(tmp_path, catalog):
     app = _app(tmp_path, catalog)
     async with app.run_test(size=(110, 36)) as pilot:

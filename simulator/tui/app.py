@@ -117,6 +117,31 @@ class OnsiteApp(App[None]):
 
         self.push_screen(round_screen(session, index), after_round)
 
+    async def action_quit(self) -> None:
+        """Quit; in the middle of a round, save the draft first and ask (ctrl+q again, or y,
+        quits): the round can be resumed, but a stray ctrl+q should not end it."""
+        from simulator.tui.screens.confirm import ConfirmScreen
+        from simulator.tui.screens.interview import InterviewScreen
+
+        rounds = [s for s in self.screen_stack if isinstance(s, InterviewScreen)]
+        live = rounds[-1] if rounds else None
+        if live is None or live.runner.finished or isinstance(self.screen, ConfirmScreen):
+            if live is not None:
+                live.save_draft_now()
+            self.exit()
+            return
+
+        def ask() -> None:
+            live.save_draft_now()
+            session_id = live.session.transcript.session_id
+            question = (
+                "Quit onsite in the middle of this round? Everything you typed is saved; "
+                f"`onsite resume {session_id}` goes on from here."
+            )
+            self.push_screen(ConfirmScreen(question), lambda yes: self.exit() if yes else None)
+
+        live.box.after_pending_keys(ask)  # the draft then holds every key typed before ctrl+q
+
     def new_interviewer(self) -> Interviewer:
         return self.interviewer_factory()
 

@@ -160,6 +160,11 @@ class InterviewScreen(OnsiteScreen[bool]):
     def _draft_changed(self) -> None:
         self._draft_dirty = True
 
+    def save_draft_now(self) -> None:
+        """Save every box as it stands (before the app quits)."""
+        self._draft_dirty = True
+        self._save_draft()
+
     def _save_draft(self) -> None:
         if self._draft_dirty:
             self._draft_dirty = False
