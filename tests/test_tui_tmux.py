@@ -187,7 +187,9 @@ def test_a_missing_editor_leaves_a_working_screen(terminal):
     assert terminal.screen_shows("Editor not found")
     terminal.send(["-l", " and the rest"])
     assert terminal.screen_shows("half an answer and the rest")
-    terminal.send(["C-q"])
+    terminal.send(["C-q"])  # mid-round: the draft is saved and quitting is confirmed
+    assert terminal.screen_shows("Quit onsite in the middle of this round?")
+    terminal.send(["y"])
     assert terminal.screen_shows("APP-EXITED 0")
 
 
