@@ -151,6 +151,18 @@ def compile_signal(signal: str) -> tuple[re.Pattern[str], ...]:
     )
 
 
+_NEVER = re.compile(r"(?!x)x")
+
+
+def signal_parts(signal: str) -> tuple[re.Pattern[str], ...]:
+    """compile_signal for matching at run time: a signal that does not compile (the catalog
+    check reports it) never matches instead of failing an interview."""
+    try:
+        return compile_signal(signal)
+    except re.error:
+        return (_NEVER,)
+
+
 def _check_signals(path: Path, node: yaml.Node, where: list[Any], signals: list[str]) -> None:
     for index, signal in enumerate(signals):
         try:

@@ -16,7 +16,7 @@ from functools import cache
 
 from simulator.analysis.polarity import Mention, mentions
 from simulator.analysis.text import Sentence, content_stems
-from simulator.catalog import compile_signal
+from simulator.catalog import signal_parts
 from simulator.models import KeyPoint, Question
 
 TOPIC_STEMS = 3
@@ -79,19 +79,10 @@ def _claim_stems(text: str) -> frozenset[str]:
     return frozenset(content_stems(text))
 
 
-@cache
-def _signal_parts(signal: str) -> tuple[re.Pattern[str], ...]:
-    try:
-        return tuple(compile_signal(signal))
-    except re.error:
-        return ()
-
-
 def _about(sentence: Sentence, claim: Claim) -> bool:
     plain = sentence.plain
     for signal in claim.signals:
-        parts = _signal_parts(signal)
-        if parts and all(p.search(plain) for p in parts):
+        if all(p.search(plain) for p in signal_parts(signal)):
             return True
     return len(set(content_stems(sentence.text)) & _claim_stems(claim.text)) >= TOPIC_STEMS
 
@@ -121,14 +112,26 @@ def reading(
     return matched, flips
 
 
-def reports_a_belief(text: str) -> bool:
-    """"A common mistake is…", "people often think…", "the naive approach…"."""
-    return bool(_REPORTED.search(text))
-
-
 def asserts(sentence: Sentence) -> bool:
     """The sentence states something itself: not hedged, not asking, not reporting a belief."""
     return not (_HEDGED.search(sentence.text) or _REPORTED.search(sentence.text))
+
+
+_SET_ASIDE = re.compile(
+    r"\b(could|would|might|one (option|approach|idea)|the (obvious|simple|simplest|first) "
+    r"(idea|approach|option|design|thing)|at first)\b[^.;]*,? but\b",
+    re.IGNORECASE,
+)
+_TENTATIVE = re.compile(r"\?\s*$|\b(might|possibly|perhaps|in some cases|not necessarily)\b", re.I)
+
+
+def sets_aside(sentence: Sentence) -> bool:
+    """The sentence names a wrong idea to set it aside ("the naive approach is hash mod N, but
+    adding a node remaps every key"; "people often think a 301 counts clicks"), asks about it,
+    or only wonders: how a strong candidate talks, not a stated mistake. Narrower than
+    `asserts`: a listed misconception said with "can be" or "may" is still a mistake."""
+    text = sentence.text
+    return bool(_REPORTED.search(text) or _SET_ASIDE.search(text) or _TENTATIVE.search(text))
 
 
 def says_opposite(flips: list[Mention]) -> bool:

@@ -31,7 +31,7 @@ from simulator.analysis.text import (
     sentences,
     words,
 )
-from simulator.catalog import compile_signal
+from simulator.catalog import signal_parts
 from simulator.models import KeyPoint, Misconception, Question, Rubric
 
 FLAG_INJECTION = "injection_attempt"
@@ -47,14 +47,6 @@ NON_ANSWER_FLAGS = (
     "restated_question",
     "off_topic",
 )
-
-
-@cache
-def _compiled(signal: str) -> tuple[re.Pattern[str], ...]:
-    try:
-        return tuple(compile_signal(signal))
-    except re.error:  # the catalog check reports it; at run time the signal never matches
-        return (re.compile(r"(?!x)x"),)
 
 
 _NEGATION = re.compile(
@@ -87,7 +79,7 @@ def first_match(
     where "we don't reject all traffic" must not read as "reject all traffic".
     """
     for signal in signals:
-        parts = _compiled(signal)
+        parts = signal_parts(signal)
         for sentence in candidates:
             plain = sentence.plain
             searched = [p.search(plain) for p in parts]
@@ -98,32 +90,10 @@ def first_match(
                 _negated(plain, m, [o for o in found if o is not m]) for m in found
             ):
                 continue
-            if affirmed and rejects_an_idea(sentence):
+            if affirmed and contradiction.sets_aside(sentence):
                 continue
             return sentence
     return None
-
-
-_SET_ASIDE = re.compile(
-    r"\b(could|would|might|one (option|approach|idea)|the (obvious|simple|simplest|first) "
-    r"(idea|approach|option|design|thing)|at first)\b[^.;]*,? but\b",
-    re.IGNORECASE,
-)
-
-
-_TENTATIVE = re.compile(r"\?\s*$|\b(might|possibly|perhaps|in some cases|not necessarily)\b", re.I)
-
-
-def rejects_an_idea(sentence: Sentence) -> bool:
-    """The sentence names a wrong idea to set it aside ("the naive approach is hash mod N, but
-    adding a node remaps every key"; "people often think a 301 lets us count clicks"), asks
-    about it, or only wonders: a strong candidate's way of talking, not a stated mistake."""
-    text = sentence.text
-    return (
-        contradiction.reports_a_belief(text)
-        or bool(_SET_ASIDE.search(text))
-        or bool(_TENTATIVE.search(text))
-    )
 
 
 def key_point_hits(
@@ -138,7 +108,7 @@ def key_point_hits(
     for sentence in candidates:
         plain = sentence.plain
         for signal in signals:
-            parts = _compiled(signal)
+            parts = signal_parts(signal)
             searched = [p.search(plain) for p in parts]
             found = [m for m in searched if m is not None]
             if len(found) < len(searched):
@@ -176,7 +146,7 @@ def contradicts(sentence: Sentence, signals: list[str]) -> bool:
     against the point, not just a mention near a negative word."""
     plain = sentence.plain
     for signal in signals:
-        searched = [p.search(plain) for p in _compiled(signal)]
+        searched = [p.search(plain) for p in signal_parts(signal)]
         found = [m for m in searched if m is not None]
         if len(found) == len(searched) and any(
             _negated(plain, m, [o for o in found if o is not m], window=30) for m in found
@@ -187,7 +157,7 @@ def contradicts(sentence: Sentence, signals: list[str]) -> bool:
 
 def matching_sentences(signals: list[str], candidates: list[Sentence]) -> list[Sentence]:
     """Every sentence in which at least one of the signals matches, in answer order."""
-    compiled = [_compiled(signal) for signal in signals]
+    compiled = [signal_parts(signal) for signal in signals]
     return [
         sentence
         for sentence in candidates
@@ -489,22 +459,15 @@ def _flipped_claims(result: Analysis, question: Question, own: list[Sentence]) -
     fresh = [s for s in own if id(s) not in already]
     for found in contradiction.find(fresh, contradiction.claims(question)):
         claim = found.claim
-        result.mistakes.append(
-            (
-                Misconception(
-                    text=f"Says the opposite ({found.said}): {claim.text}",
-                    criterion=claim.criterion,
-                    signals=list(claim.signals) or [re.escape(found.said)],
-                    correction=f"The opposite holds: {claim.text}",
-                ),
-                found.sentence,
-            )
+        _claim_mistake(
+            result,
+            claim,
+            found.sentence,
+            found.said,
+            text=f"Says the opposite ({found.said}): {claim.text}",
+            correction=f"The opposite holds: {claim.text}",
+            why=f'said the opposite ("{found.said}")',
         )
-        kp = claim.key_point
-        if kp is not None and result.covered.get(kp.id) is found.sentence:
-            del result.covered[kp.id]
-            result.bare.discard(kp.id)
-            result.not_credited[kp.id] = f'said the opposite ("{found.said}")'
 
 
 def _off_quantities(result: Analysis, question: Question, own: list[Sentence]) -> None:
@@ -522,22 +485,40 @@ def _off_quantities(result: Analysis, question: Question, own: list[Sentence]) -
         said, theirs, text = off
         reported.add(text)
         claim = claims[text]
-        result.mistakes.append(
-            (
-                Misconception(
-                    text=f"Wrong figure: {said}",
-                    criterion=claim.criterion,
-                    signals=list(claim.signals) or [re.escape(said)],
-                    correction=f"The figure is {theirs}: {claim.text}",
-                ),
-                sentence,
-            )
+        _claim_mistake(
+            result,
+            claim,
+            sentence,
+            said,
+            text=f"Wrong figure: {said}",
+            correction=f"The figure is {theirs}: {claim.text}",
+            why=f'stated with a wrong figure ("{said}")',
         )
-        kp = claim.key_point
-        if kp is not None and result.covered.get(kp.id) is sentence:
-            del result.covered[kp.id]
-            result.bare.discard(kp.id)
-            result.not_credited[kp.id] = f'stated with a wrong figure ("{said}")'
+
+
+def _claim_mistake(
+    result: Analysis,
+    claim: contradiction.Claim,
+    sentence: Sentence,
+    said: str,
+    text: str,
+    correction: str,
+    why: str,
+) -> None:
+    """Record a sentence that gets one of the question's own claims wrong: a mistake whose
+    feedback gives the claim, and no credit from that sentence for the claim's key point."""
+    mistake = Misconception(
+        text=text,
+        criterion=claim.criterion,
+        signals=list(claim.signals) or [re.escape(said)],
+        correction=correction,
+    )
+    result.mistakes.append((mistake, sentence))
+    kp = claim.key_point
+    if kp is not None and result.covered.get(kp.id) is sentence:
+        del result.covered[kp.id]
+        result.bare.discard(kp.id)
+        result.not_credited[kp.id] = why
 
 
 def _contradiction(kp: KeyPoint) -> Misconception:

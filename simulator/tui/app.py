@@ -68,6 +68,7 @@ class OnsiteApp(App[None]):
         self.interviewer_factory = interviewer_factory
         self.clock = clock or SystemClock()
         self.initial_session = session
+        self._quit_dialog: ModalScreen[bool] | None = None
 
     # -------------------------------------------------------------- lifecycle
 
@@ -125,7 +126,8 @@ class OnsiteApp(App[None]):
 
         rounds = [s for s in self.screen_stack if isinstance(s, InterviewScreen)]
         live = rounds[-1] if rounds else None
-        if live is None or live.runner.finished or isinstance(self.screen, ConfirmScreen):
+        asking = self.screen is self._quit_dialog  # ctrl+q twice: quit at once
+        if live is None or live.runner.finished or asking:
             if live is not None:
                 live.save_draft_now()
             self.exit()
@@ -138,7 +140,8 @@ class OnsiteApp(App[None]):
                 "Quit onsite in the middle of this round? Everything you typed is saved; "
                 f"`onsite resume {session_id}` goes on from here."
             )
-            self.push_screen(ConfirmScreen(question), lambda yes: self.exit() if yes else None)
+            self._quit_dialog = ConfirmScreen(question)
+            self.push_screen(self._quit_dialog, lambda yes: self.exit() if yes else None)
 
         live.box.after_pending_keys(ask)  # the draft then holds every key typed before ctrl+q
 

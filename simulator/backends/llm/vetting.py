@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from simulator.analysis.text import content_stems
-from simulator.catalog import compile_signal
+from simulator.catalog import signal_parts
 
 MAX_TURN_CHARS = 700
 """About five sentences: the prompt asks for at most three."""
@@ -162,17 +162,8 @@ def _question_sentences(turn: str) -> tuple[str, ...]:
     return tuple(s for s in split_sentences(turn) if len(_words(s)) >= 3)
 
 
-@cache
-def _compiled(signal: str) -> tuple[re.Pattern[str], ...]:
-    try:
-        return tuple(compile_signal(signal))
-    except re.error:
-        return ()
-
-
 def _signal_matches(signal: str, text: str) -> bool:
-    parts = _compiled(signal)
-    return bool(parts) and all(p.search(text) for p in parts)
+    return all(p.search(text) for p in signal_parts(signal))
 
 
 def similarity(a: str, b: str) -> float:
